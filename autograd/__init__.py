@@ -1,0 +1,43 @@
+"""A scalar autograd engine: Values that record their graph, and reverse-mode backprop.
+
+``import autograd`` stays light: graph drawing (graphviz) and the Hypothesis strategies
+(``autograd.testing``) are imported only when used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .engine import Value, dot, enable_grad, grad, is_grad_enabled, no_grad, sum, topological_order
+from .gradcheck import GradcheckError, gradcheck, numeric_gradient
+from .primitives import PRIMITIVES, Primitive
+
+if TYPE_CHECKING:
+    from .render import draw
+
+__all__ = [
+    "Value",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "grad",
+    "gradcheck",
+    "numeric_gradient",
+    "GradcheckError",
+    "topological_order",
+    "sum",
+    "dot",
+    "draw",
+    "PRIMITIVES",
+    "Primitive",
+]
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "draw":  # lazy: graphviz is imported only when drawing
+        from .render import draw
+
+        return draw
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Runnable lessons (work in progress)."""

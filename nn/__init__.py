@@ -1,0 +1,1 @@
+"""Neural networks on autograd Values (work in progress)."""
