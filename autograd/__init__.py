@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import Value, dot, enable_grad, grad, is_grad_enabled, no_grad, sum, topological_order
+from .engine import (
+    Value,
+    dot,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    sum,
+    topological_order,
+)
 from .gradcheck import GradcheckError, gradcheck, numeric_gradient
 from .primitives import PRIMITIVES, Primitive
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextvars
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Callable, TypeVar, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from . import primitives as P
 from .primitives import Primitive
@@ -341,9 +341,7 @@ def _undefined_derivative(node: Value, index: int) -> str:
     )
 
 
-def grad(
-    output: Value, inputs: Sequence[Value], create_graph: bool = False
-) -> list[Any]:
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d output / d input for each input, leaving every ``.grad`` untouched.
 
     Returns floats, or with ``create_graph=True`` Values that are themselves differentiable

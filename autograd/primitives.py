@@ -16,8 +16,9 @@ actually needs a gradient, and ignores it for constants).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Number = Any  # a float on the plain path, a Value on the create_graph path
 
@@ -260,6 +261,22 @@ DOT = Primitive("dot", None, _dot_forward, _dot_derivative, (REAL,))
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
-    for p in (ADD, MUL, POW, EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, ABS, HARD_SIGMOID, SUM, DOT)
+    for p in (
+        ADD,
+        MUL,
+        POW,
+        EXP,
+        LOG,
+        SQRT,
+        SIN,
+        COS,
+        TANH,
+        SIGMOID,
+        RELU,
+        ABS,
+        HARD_SIGMOID,
+        SUM,
+        DOT,
+    )
 }
 """Every primitive by name: the complete set of operations the engine differentiates."""
