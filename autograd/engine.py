@@ -249,7 +249,13 @@ def _nonzero(divisor: Value, op: str) -> Value:
 def _apply(prim: Primitive, *operands: Value) -> Value:
     """Run a primitive forward and record it in the graph (unless grad is disabled)."""
     out = _new_value(Value)
-    out.data = prim.forward(*[x.data for x in operands])
+    # Unpacked by arity: this is the hot path of every forward pass.
+    if len(operands) == 2:
+        out.data = prim.forward(operands[0].data, operands[1].data)
+    elif len(operands) == 1:
+        out.data = prim.forward(operands[0].data)
+    else:
+        out.data = prim.forward(*[x.data for x in operands])
     out.grad = 0.0
     out.label = ""
     out._role = _INPUT
@@ -310,6 +316,7 @@ def topological_order(root: Value) -> list[Value]:
 def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
     """d root / d n for every node n root depends on, as floats or (create_graph) Values."""
     grads: dict[Value, Any] = {root: seed}
+    previous_of = grads.get
     for node in reversed(topological_order(root)):
         prim = node._prim
         if prim is None:
@@ -317,28 +324,33 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
         children = node.children
         if create_graph:
             local = prim.derivative(grads[node], node, *children)
+        elif len(children) == 2:  # unpacked by arity: the hot path of every backward pass
+            local = prim.derivative(grads[node], node.data, children[0].data, children[1].data)
+        elif len(children) == 1:
+            local = prim.derivative(grads[node], node.data, children[0].data)
         else:
             local = prim.derivative(grads[node], node.data, *[c.data for c in children])
-        for index, (child, g) in enumerate(zip(children, local)):
+        if None in local:
+            _check_undefined(node, prim, local)
+        for child, g in zip(children, local):
             if g is None:
-                if child._role == _CONSTANT:
-                    continue
-                raise ValueError(_undefined_derivative(node, index))
-            previous = grads.get(child)
+                continue  # an undefined derivative towards a constant: nobody reads it
+            previous = previous_of(child)
             grads[child] = g if previous is None else previous + g
     return grads
 
 
-def _undefined_derivative(node: Value, index: int) -> str:
-    prim = node._prim
-    assert prim is not None
-    names = prim.operand_names
-    which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
-    operands = ", ".join(repr(c.data) for c in node.children)
-    return (
-        f"{prim.name}: the derivative with respect to {which} is undefined or infinite "
-        f"at ({operands}); only a constant may stand there"
-    )
+def _check_undefined(node: Value, prim: Primitive, local: tuple[Any, ...]) -> None:
+    """Raise if an undefined derivative would flow into anything but a constant."""
+    for index, (child, g) in enumerate(zip(node.children, local)):
+        if g is None and child._role != _CONSTANT:
+            names = prim.operand_names
+            which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
+            operands = ", ".join(repr(c.data) for c in node.children)
+            raise ValueError(
+                f"{prim.name}: the derivative with respect to {which} is undefined or "
+                f"infinite at ({operands}); only a constant may stand there"
+            )
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
