@@ -36,8 +36,11 @@ demo: $(VENV)/.demos-installed
 oracle: $(VENV)/.dev-installed
 	$(BIN)/python -m pip install -q -e '.[oracle]'
 
+# Benchmarks print ratios against karpathy's micrograd, measured side by side in one run.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_render.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
