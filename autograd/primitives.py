@@ -116,8 +116,8 @@ def _pow_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, 
     d_exponent: Any
     if base > 0:
         d_exponent = g * out * _log(a)
-    elif base == 0 and exponent > 0:
-        d_exponent = 0.0  # 0 ** b is 0 for every b > 0 (PyTorch's convention)
+    elif base == 0 and exponent >= 0:
+        d_exponent = 0.0  # PyTorch's convention (0 ** b is 0 for every b > 0)
     else:
         d_exponent = None  # b -> a ** b has no real derivative for a < 0
     return d_base, d_exponent
