@@ -76,8 +76,8 @@ class Value:
 
     @property
     def op(self) -> str:
-        """The name of the primitive that made this Value ("" for a leaf)."""
-        return self._prim.name if self._prim is not None else ""
+        """The primitive that made this Value: "+", "*", "**", "exp", ... ("" for a leaf)."""
+        return self._prim.display if self._prim is not None else ""
 
     @property
     def is_leaf(self) -> bool:

@@ -67,9 +67,15 @@ class Primitive:
     domain: tuple[tuple[float, float], ...]
     kinks: tuple[float, ...] = ()
     operand_names: tuple[str, ...] = ()
+    symbol: str = ""  # how ``Value.op`` shows it, micrograd-style ("+" for add); else the name
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
+
+    @property
+    def display(self) -> str:
+        """The symbol shown as ``Value.op``: "+", "*", "**", or the name."""
+        return self.symbol or self.name
 
 
 # --- binary -----------------------------------------------------------------------------
@@ -234,10 +240,16 @@ def _dot_derivative(g: Number, out: Number, *ws_then_xs: Number) -> tuple[Any, .
 REAL = (-INF, INF)
 POSITIVE = (0.0, INF)
 
-ADD = Primitive("add", 2, _add, _add_derivative, (REAL, REAL))
-MUL = Primitive("mul", 2, _mul, _mul_derivative, (REAL, REAL))
+ADD = Primitive("add", 2, _add, _add_derivative, (REAL, REAL), symbol="+")
+MUL = Primitive("mul", 2, _mul, _mul_derivative, (REAL, REAL), symbol="*")
 POW = Primitive(
-    "pow", 2, _pow, _pow_derivative, (POSITIVE, REAL), operand_names=("base", "exponent")
+    "pow",
+    2,
+    _pow,
+    _pow_derivative,
+    (POSITIVE, REAL),
+    operand_names=("base", "exponent"),
+    symbol="**",
 )
 EXP = Primitive("exp", 1, _exp_forward, _exp_derivative, (REAL,))
 LOG = Primitive("log", 1, _log_forward, _log_derivative, (POSITIVE,))
