@@ -1,0 +1,334 @@
+"""Neuron, Layer and MLP: models built from autograd Values, seeded and scaled by fan-in.
+
+Initialisation (documented in the README): a neuron's weights are drawn from
+``uniform(-bound, bound)`` and its bias starts at 0, with
+
+* ``bound = sqrt(6 / nin)`` for a ``relu`` neuron (He initialisation: weight variance
+  2 / nin, which keeps the signal's scale through a stack of ReLUs);
+* ``bound = 1 / sqrt(nin)`` for every other activation (``torch.nn.Linear``'s default
+  scale).
+
+Every draw comes from a private ``random.Random(seed)``, never the global generator, in a
+fixed order (layer by layer, neuron by neuron, weight by weight), so the same seed always
+gives bit-identical models.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd import Value, dot
+
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
+
+Number = float | int
+Input = Value | Number
+Inputs = Input | Sequence[Input]
+Seed = int | random.Random
+
+
+def _linear(z: Value) -> Value:
+    return z
+
+
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "hard_sigmoid": Value.hard_sigmoid,
+    "tanh": Value.tanh,
+    "linear": _linear,
+}
+"""The activation functions a neuron can apply to ``dot(w, x) + b``, by name."""
+
+
+def _check_activation(activation: object, who: str) -> str:
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"{who}: activation must be a name (one of {', '.join(ACTIVATIONS)}), "
+            f"got {type(activation).__name__} {activation!r}"
+        )
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{who}: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
+    return activation
+
+
+def _check_count(n: object, who: str, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{who}: {what} must be an int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{who}: {what} must be >= 1, got {n!r}")
+    return int(n)
+
+
+def _rng(seed: object, who: str) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{who}: seed must be an int or a random.Random, got {type(seed).__name__}")
+    return random.Random(int(seed))
+
+
+def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
+    """Check one example's inputs and return them as Values (numbers become labelled leaves)."""
+    if isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool):
+        items: list[object] = [x]  # a bare scalar is a one-element input
+    elif isinstance(x, (str, bytes, dict)) or not hasattr(x, "__iter__"):
+        raise TypeError(
+            f"{who}: input must be a number, a Value or a sequence of them, got {type(x).__name__}"
+        )
+    else:
+        items = list(x)
+    if len(items) != nin:
+        raise ValueError(f"{who}: expected {nin} input(s), got {len(items)}")
+    values = []
+    for i, item in enumerate(items):
+        if isinstance(item, Value):
+            values.append(item)
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+            # A labelled leaf rather than an anonymous constant, so drawings show x1, x2, ...
+            values.append(Value(float(item), label=f"x{i + 1}"))
+        else:
+            raise TypeError(
+                f"{who}: input {i + 1} must be a number or a Value, got {type(item).__name__}"
+            )
+    return values
+
+
+class Module:
+    """Base class of models: parameters, gradients reset, state and saving.
+
+    A subclass overrides ``__call__`` and either ``parameter_groups`` or ``parameters``.
+    """
+
+    def __call__(self, x: Any) -> Any:
+        """Run the model on one example."""
+        raise NotImplementedError(f"{type(self).__name__}: __call__ is not implemented")
+
+    def parameter_groups(self) -> dict[str, list[Value]]:
+        """Parameters grouped by name ("/" for nesting), for drawing and state dicts."""
+        return {"parameters": self.parameters()}
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value, in a stable order (the order of ``parameter_groups``)."""
+        if type(self).parameter_groups is Module.parameter_groups:
+            raise NotImplementedError(
+                f"{type(self).__name__}: override parameters() or parameter_groups()"
+            )
+        return [p for group in self.parameter_groups().values() for p in group]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 (``backward`` accumulates into it)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, list[float]]:
+        """The parameters' values as plain floats, keyed by group name."""
+        return {name: [p.data for p in group] for name, group in self.parameter_groups().items()}
+
+    def load_state_dict(self, state: dict[str, list[float]]) -> None:
+        """Copy values from ``state`` into the parameters in place; the shapes must match."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{who}: state must be a dict, got {type(state).__name__}")
+        groups = self.parameter_groups()
+        missing = [name for name in groups if name not in state]
+        unexpected = [name for name in state if name not in groups]
+        if missing or unexpected:
+            raise ValueError(
+                f"{who}: the state does not match the model: "
+                f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
+            )
+        checked: list[tuple[Value, float]] = []
+        for name, group in groups.items():
+            values = state[name]
+            if not isinstance(values, (list, tuple)):
+                raise ValueError(
+                    f"{who}: {name!r} must be a list of numbers, got {type(values).__name__}"
+                )
+            if len(values) != len(group):
+                raise ValueError(
+                    f"{who}: {name!r} has {len(values)} value(s), the model has {len(group)}"
+                )
+            for i, v in enumerate(values):
+                if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                    raise ValueError(
+                        f"{who}: {name!r}[{i}] must be a number, got {type(v).__name__} {v!r}"
+                    )
+                if not math.isfinite(v):
+                    raise ValueError(f"{who}: {name!r}[{i}] is not finite: {v!r}")
+                checked.append((group[i], float(v)))
+        # Only now write, so a bad state leaves the model untouched.
+        for p, v in checked:
+            p.data = v
+
+    def config(self) -> dict[str, Any]:
+        """The architecture as JSON-ready data, enough to rebuild the model (see ``nn.load``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: config() is not implemented, so it cannot be saved"
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write architecture and parameters to ``path`` as JSON, atomically."""
+        from .serialize import save
+
+        save(self, path)
+
+
+class Neuron(Module):
+    """One neuron: ``activation(dot(w, x) + b)``."""
+
+    def __init__(self, nin: int, activation: str = "relu", *, seed: Seed = 0) -> None:
+        self.nin = _check_count(nin, "Neuron", "nin")
+        self.activation = _check_activation(activation, "Neuron")
+        self._act = ACTIVATIONS[self.activation]
+        rng = _rng(seed, "Neuron")
+        bound = math.sqrt(6.0 / self.nin) if activation == "relu" else 1.0 / math.sqrt(self.nin)
+        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i + 1}") for i in range(self.nin)]
+        self.b = Value(0.0, label="b")
+        for p in (*self.w, self.b):
+            p.is_parameter = True
+
+    def __call__(self, x: Inputs) -> Value:
+        """The neuron's output for one example of ``nin`` numbers or Values."""
+        return self._forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        return self._act(dot(self.w, xs) + self.b)
+
+    def parameter_groups(self) -> dict[str, list[Value]]:
+        """``{"neuron": [w1, ..., wn, b]}``."""
+        return {"neuron": [*self.w, self.b]}
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "Neuron", "nin": ..., "activation": ...}``."""
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons that see the same inputs; always returns a list, even of one Value."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", *, seed: Seed = 0) -> None:
+        self.nin = _check_count(nin, "Layer", "nin")
+        self.nout = _check_count(nout, "Layer", "nout")
+        self.activation = _check_activation(activation, "Layer")
+        rng = _rng(seed, "Layer")
+        self.neurons = [Neuron(self.nin, self.activation, seed=rng) for _ in range(self.nout)]
+
+    def __call__(self, x: Inputs) -> list[Value]:
+        """The ``nout`` outputs for one example of ``nin`` numbers or Values."""
+        return self._forward(_as_inputs(x, self.nin, "Layer"))
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        return [n._forward(xs) for n in self.neurons]
+
+    def parameter_groups(self) -> dict[str, list[Value]]:
+        """``{"neuron 1": [w..., b], "neuron 2": ...}``."""
+        return {f"neuron {i + 1}": n.parameters() for i, n in enumerate(self.neurons)}
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "Layer", "nin": ..., "nout": ..., "activation": ...}``."""
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A stack of Layers: ``MLP(2, [16, 16, 1])`` maps 2 inputs through 16, 16 to 1 output.
+
+    ``activation`` is one name for every hidden layer, or a list with one name per layer:
+    either for the hidden layers only (then ``output_activation`` applies to the last) or for
+    all layers (then leave ``output_activation`` out).  ``output_activation`` defaults to
+    "linear".  Calling an MLP whose last layer has one neuron returns a single Value;
+    otherwise it returns a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "relu",
+        output_activation: str | None = None,
+        *,
+        seed: Seed = 0,
+    ) -> None:
+        self.nin = _check_count(nin, "MLP", "nin")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+            raise TypeError(f"MLP: sizes must be a list of layer widths, got {sizes!r}")
+        if not sizes:
+            raise ValueError("MLP: sizes must name at least one layer")
+        self.sizes = [_check_count(s, "MLP", f"sizes[{i}]") for i, s in enumerate(sizes)]
+        self.activations = self._layer_activations(activation, output_activation)
+        rng = _rng(seed, "MLP")
+        widths = [self.nin, *self.sizes]
+        self.layers = [
+            Layer(widths[i], widths[i + 1], self.activations[i], seed=rng)
+            for i in range(len(self.sizes))
+        ]
+
+    def _layer_activations(
+        self, activation: str | Sequence[str], output_activation: str | None
+    ) -> list[str]:
+        n = len(self.sizes)
+        if isinstance(activation, str):
+            hidden = [activation] * (n - 1)
+            out = "linear" if output_activation is None else output_activation
+            names = [*hidden, out]
+        elif isinstance(activation, Sequence):
+            names = list(activation)
+            if len(names) == n:
+                if output_activation is not None:
+                    raise ValueError(
+                        f"MLP: activation lists all {n} layers, so output_activation "
+                        "must be left out"
+                    )
+            elif len(names) == n - 1:
+                names.append("linear" if output_activation is None else output_activation)
+            else:
+                raise ValueError(
+                    f"MLP: activation must list {n - 1} (hidden) or {n} (all) layers, "
+                    f"got {len(names)}"
+                )
+        else:
+            raise TypeError(
+                f"MLP: activation must be a name or a list of names, "
+                f"got {type(activation).__name__}"
+            )
+        return [_check_activation(a, f"MLP layer {i + 1}") for i, a in enumerate(names)]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The output for one example: a Value if the last layer has one neuron, else a list."""
+        values = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            values = layer._forward(values)
+        return values[0] if len(values) == 1 else values
+
+    def parameter_groups(self) -> dict[str, list[Value]]:
+        """``{"layer 1/neuron 1": [w..., b], ...}``, layers and neurons counted from 1."""
+        return {
+            f"layer {i + 1}/{name}": group
+            for i, layer in enumerate(self.layers)
+            for name, group in layer.parameter_groups().items()
+        }
+
+    def config(self) -> dict[str, Any]:
+        """``{"type": "MLP", "nin": ..., "sizes": [...], "activations": [...]}``."""
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "sizes": list(self.sizes),
+            "activations": list(self.activations),
+        }
+
+    def __repr__(self) -> str:
+        return f"MLP({self.nin}, {self.sizes}, activation={self.activations})"

@@ -1,0 +1,371 @@
+"""nn.losses: values by hand and against torch.nn.functional, gradients against gradcheck."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from autograd import Value, gradcheck
+from nn import losses
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mae,
+    mse,
+)
+
+
+@pytest.fixture(scope="module")
+def torch() -> ModuleType:
+    """PyTorch as the oracle: skipped locally without it, never skipped under CI."""
+    if os.environ.get("CI"):
+        import torch
+
+        return torch
+    return pytest.importorskip("torch")
+
+
+def vals(*xs: float) -> list[Value]:
+    return [Value(x) for x in xs]
+
+
+def all_grads(loss: Value, values: list[Value]) -> list[float]:
+    loss.backward()
+    return [v.grad for v in values]
+
+
+# --- values by hand ------------------------------------------------------------------------
+
+
+def test_mse_and_mae_by_hand() -> None:
+    assert mse(vals(1.0, 2.0), [0.0, 4.0]).data == 2.5
+    assert mae(vals(1.0, 2.0), [0.0, 4.0]).data == 1.5
+    assert mse(Value(3.0), 1.0).data == 4.0
+    assert mae(Value(3.0), 1).data == 2.0
+
+
+def test_mse_nested_is_mean_over_all_elements() -> None:
+    pred = [vals(1.0, 2.0), vals(3.0, 4.0)]
+    assert mse(pred, [[0.0, 0.0], [0.0, 0.0]]).data == 7.5
+    assert mae(pred, [[1.0, 1.0], [1.0, 1.0]]).data == 1.5
+    # A batch of single Values (what fit passes for a one-output model) and a flat target.
+    assert mse([Value(1.0), Value(3.0)], [1.0, 1.0]).data == 2.0
+
+
+def test_mse_gradient_by_hand() -> None:
+    p = vals(1.0, 2.0)
+    assert all_grads(mse(p, [0.0, 4.0]), p) == [1.0, -2.0]  # 2 (p - t) / n
+
+
+def test_cross_entropy_by_hand() -> None:
+    assert cross_entropy(vals(0.0, 0.0, 0.0), 1).data == pytest.approx(math.log(3), rel=1e-15)
+    expected = math.log(math.e + math.e**2 + math.e**3) - 3
+    assert cross_entropy(vals(1.0, 2.0, 3.0), 2).data == pytest.approx(expected, rel=1e-14)
+    # Probability targets: the lecture's case of two distributions.
+    assert cross_entropy(vals(0.0, 0.0, 0.0), [0.5, 0.5, 0.0]).data == pytest.approx(
+        math.log(3), rel=1e-15
+    )
+    batch = cross_entropy([vals(0.0, 0.0), vals(0.0, 0.0, 0.0, 0.0)], [0, 3])
+    assert batch.data == pytest.approx((math.log(2) + math.log(4)) / 2, rel=1e-15)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
+    logits = vals(1.0, 2.0, 3.0)
+    z = sum(math.exp(v) for v in (1.0, 2.0, 3.0))
+    softmax = [math.exp(v) / z for v in (1.0, 2.0, 3.0)]
+    grads = all_grads(cross_entropy(logits, 0), logits)
+    assert grads == pytest.approx([softmax[0] - 1, softmax[1], softmax[2]], rel=1e-12)
+
+
+def test_cross_entropy_is_stable_for_huge_logits() -> None:
+    logits = vals(1000.0, -1000.0)
+    loss = cross_entropy(logits, 1)
+    assert loss.data == 2000.0
+    assert all_grads(loss, logits) == [1.0, -1.0]
+    assert cross_entropy(vals(1000.0, -1000.0), 0).data == 0.0
+    assert cross_entropy(vals(1000.0, 1000.0), [0.25, 0.75]).data == pytest.approx(math.log(2))
+
+
+def test_binary_cross_entropy_by_hand() -> None:
+    assert binary_cross_entropy(Value(0.5), 1.0).data == pytest.approx(math.log(2), rel=1e-15)
+    p = vals(0.25, 0.75)
+    expected = -(math.log(0.75) + math.log(0.75)) / 2
+    assert binary_cross_entropy(p, [0.0, 1.0]).data == pytest.approx(expected, rel=1e-15)
+
+
+def test_binary_cross_entropy_clamps_log_at_minus_100_like_torch() -> None:
+    assert binary_cross_entropy(Value(0.0), 1.0).data == 100.0
+    assert binary_cross_entropy(Value(1.0), 0.0).data == 100.0
+    assert binary_cross_entropy(Value(1.0), 1.0).data == 0.0
+    assert binary_cross_entropy(Value(0.0), 0.5).data == 50.0
+    # Where the clamp is active the clamped function is flat: the gradient is 0, not inf.
+    p = Value(1e-50)
+    binary_cross_entropy(p, 1.0).backward()
+    assert p.grad == 0.0
+    assert losses.BCE_LOG_CLAMP == -100.0
+
+
+def test_binary_cross_entropy_with_logits_by_hand() -> None:
+    x = Value(0.0)
+    loss = binary_cross_entropy_with_logits(x, 1.0)
+    assert loss.data == pytest.approx(math.log(2), rel=1e-15)
+    loss.backward()
+    assert x.grad == pytest.approx(-0.5, rel=1e-15)  # sigmoid(0) - y, also at the kink
+    xs = vals(1000.0, -1000.0, 1000.0)
+    loss = binary_cross_entropy_with_logits(xs, [0.0, 0.0, 1.0])
+    assert loss.data == pytest.approx(1000.0 / 3, rel=1e-15)
+    assert all_grads(loss, xs) == pytest.approx([1 / 3, 0.0, 0.0], abs=1e-15)
+
+
+def test_hinge_by_hand() -> None:
+    scores = vals(2.0, -0.5, 0.25)
+    loss = hinge(scores, [1, 1, -1])
+    assert loss.data == pytest.approx((0 + 1.5 + 1.25) / 3, rel=1e-15)
+    assert all_grads(loss, scores) == pytest.approx([0.0, -1 / 3, 1 / 3], rel=1e-15)
+    assert hinge(Value(0.5), -1).data == 1.5
+
+
+def test_plain_numbers_are_accepted_as_predictions() -> None:
+    assert mse([1.0, 2.0], [0.0, 0.0]).data == 2.5
+    assert isinstance(hinge(0.5, 1), Value)
+
+
+# --- against torch.nn.functional -----------------------------------------------------------
+
+
+def _random(n: int, lo: float, hi: float, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.uniform(lo, hi) for _ in range(n)]
+
+
+def _torch_value_and_grad(
+    torch: ModuleType, f: Callable[..., Any], data: list[Any], *rest: Any
+) -> tuple[float, list[float]]:
+    t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    out = f(t, *rest)
+    out.backward()
+    return out.item(), t.grad.flatten().tolist()
+
+
+def _ours_value_and_grad(
+    f: Callable[..., Value], data: list[Any], *rest: Any
+) -> tuple[float, list[float]]:
+    if data and isinstance(data[0], list):
+        pred: Any = [[Value(x) for x in row] for row in data]
+        leaves = [v for row in pred for v in row]
+    else:
+        pred = [Value(x) for x in data]
+        leaves = pred
+    out = f(pred, *rest)
+    out.backward()
+    return out.data, [v.grad for v in leaves]
+
+
+def _assert_same(ours: tuple[float, list[float]], theirs: tuple[float, list[float]]) -> None:
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-12, abs=1e-14)
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-10, abs=1e-14)
+
+
+def test_mse_and_mae_match_torch(torch: ModuleType) -> None:
+    F = torch.nn.functional
+    pred = [_random(3, -2, 2, 1), _random(3, -2, 2, 2)]
+    target = [_random(3, -2, 2, 3), _random(3, -2, 2, 4)]
+    t_target = torch.tensor(target, dtype=torch.float64)
+    _assert_same(
+        _ours_value_and_grad(mse, pred, target),
+        _torch_value_and_grad(torch, F.mse_loss, pred, t_target),
+    )
+    _assert_same(
+        _ours_value_and_grad(mae, pred, target),
+        _torch_value_and_grad(torch, F.l1_loss, pred, t_target),
+    )
+
+
+@pytest.mark.parametrize("scale", [1.0, 10.0, 1000.0])
+def test_cross_entropy_with_class_indices_matches_torch(torch: ModuleType, scale: float) -> None:
+    F = torch.nn.functional
+    logits = [[scale * v for v in _random(4, -1, 1, seed)] for seed in range(5)]
+    target = [0, 3, 1, 2, 3]
+    theirs = _torch_value_and_grad(torch, F.cross_entropy, logits, torch.tensor(target))
+    _assert_same(_ours_value_and_grad(cross_entropy, logits, target), theirs)
+    # One example (no batch dimension), as torch also accepts.
+    one = _torch_value_and_grad(torch, F.cross_entropy, logits[1], torch.tensor(3))
+    _assert_same(_ours_value_and_grad(cross_entropy, logits[1], 3), one)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_cross_entropy_with_probabilities_matches_torch(torch: ModuleType, scale: float) -> None:
+    F = torch.nn.functional
+    logits = [[scale * v for v in _random(3, -1, 1, seed)] for seed in range(4)]
+    target = []
+    for seed in range(4):
+        raw = _random(3, 0, 1, 10 + seed)
+        target.append([r / math.fsum(raw) for r in raw])
+    target[2] = [0.0, 1.0, 0.0]
+    theirs = _torch_value_and_grad(
+        torch, F.cross_entropy, logits, torch.tensor(target, dtype=torch.float64)
+    )
+    _assert_same(_ours_value_and_grad(cross_entropy, logits, target), theirs)
+
+
+def test_binary_cross_entropy_matches_torch(torch: ModuleType) -> None:
+    F = torch.nn.functional
+    probs = _random(6, 0.01, 0.99, 5)
+    target = [0.0, 1.0, 1.0, 0.0, 0.3, 1.0]
+    theirs = _torch_value_and_grad(
+        torch, F.binary_cross_entropy, probs, torch.tensor(target, dtype=torch.float64)
+    )
+    _assert_same(_ours_value_and_grad(binary_cross_entropy, probs, target), theirs)
+    # The clamp: the same values as torch at p = 0 and p = 1.
+    edge, edge_target = [0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]
+    t = torch.tensor(edge, dtype=torch.float64)
+    expected = F.binary_cross_entropy(t, torch.tensor(edge_target, dtype=torch.float64)).item()
+    assert binary_cross_entropy(vals(*edge), edge_target).data == expected
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1000.0])
+def test_binary_cross_entropy_with_logits_matches_torch(torch: ModuleType, scale: float) -> None:
+    F = torch.nn.functional
+    logits = [scale * v for v in _random(6, -1, 1, 6)] + [0.0]
+    target = [0.0, 1.0, 1.0, 0.0, 0.3, 1.0, 1.0]
+    theirs = _torch_value_and_grad(
+        torch,
+        F.binary_cross_entropy_with_logits,
+        logits,
+        torch.tensor(target, dtype=torch.float64),
+    )
+    _assert_same(_ours_value_and_grad(binary_cross_entropy_with_logits, logits, target), theirs)
+
+
+def test_hinge_matches_torch_formula(torch: ModuleType) -> None:
+    scores = _random(6, -2, 2, 7)
+    target = [1.0, -1.0, 1.0, 1.0, -1.0, -1.0]
+    y = torch.tensor(target, dtype=torch.float64)
+
+    def torch_hinge(s: Any, y: Any) -> Any:
+        return torch.relu(1 - y * s).mean()
+
+    _assert_same(
+        _ours_value_and_grad(hinge, scores, target),
+        _torch_value_and_grad(torch, torch_hinge, scores, y),
+    )
+
+
+# --- gradients against gradcheck ------------------------------------------------------------
+
+GRADCHECK_CASES: dict[str, tuple[Callable[..., Value], list[float]]] = {
+    "mse": (
+        lambda *p: mse([list(p[:2]), list(p[2:])], [[0.5, -1.0], [2.0, 0.0]]),
+        [0.3, -0.7, 1.1, 2.5],
+    ),
+    "mae": (lambda *p: mae(list(p), [0.5, -1.0, 2.0]), [0.3, -0.7, 1.1]),
+    "cross_entropy index": (
+        lambda *p: cross_entropy([list(p[:3]), list(p[3:])], [2, 0]),
+        [0.3, -0.7, 1.1, 5.0, -3.0, 0.0],
+    ),
+    "cross_entropy probs": (lambda *p: cross_entropy(list(p), [0.2, 0.5, 0.3]), [0.3, -0.7, 1.1]),
+    "binary_cross_entropy": (
+        lambda *p: binary_cross_entropy(list(p), [1.0, 0.0, 0.4]),
+        [0.3, 0.9, 0.5],
+    ),
+    "binary_cross_entropy_with_logits": (
+        lambda *p: binary_cross_entropy_with_logits(list(p), [1.0, 0.0, 0.4]),
+        [0.3, -4.0, 12.0],
+    ),
+    "hinge": (lambda *p: hinge(list(p), [1, -1, 1]), [0.3, -0.2, 2.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADCHECK_CASES))
+def test_loss_gradients_pass_gradcheck(name: str) -> None:
+    f, point = GRADCHECK_CASES[name]
+    assert gradcheck(f, point)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: mse(vals(1.0, 2.0), [1.0]),
+            "mse: length mismatch: pred has 2 element\\(s\\), target has 1",
+        ),
+        (lambda: mae([vals(1.0, 2.0)], [[1.0]]), "mae: length mismatch at \\[0\\]"),
+        (lambda: mse(Value(1.0), [1.0, 2.0]), "mse: pred is a single value but target"),
+        (lambda: mse(vals(1.0), 1.0), "mse: pred is a sequence of 1 but target is not"),
+        (lambda: mse([], []), "mse: empty input"),
+        (lambda: mse(Value(1.0), math.inf), "mse: target is not finite"),
+        (lambda: cross_entropy(vals(1.0, 2.0), 2), "cross_entropy: target class index 2 is out"),
+        (lambda: cross_entropy(vals(1.0, 2.0), -1), "cross_entropy: target class index -1"),
+        (
+            lambda: cross_entropy([vals(1.0, 2.0), vals(1.0, 2.0)], [0, 5]),
+            "cross_entropy: target\\[1\\] class index 5 is out of range for 2 logits",
+        ),
+        (
+            lambda: cross_entropy(vals(1.0, 2.0), [0.5, 0.6]),
+            "cross_entropy: target is not a probability distribution: it sums to 1.1",
+        ),
+        (
+            lambda: cross_entropy(vals(1.0, 2.0), [1.5, -0.5]),
+            "cross_entropy: target\\[0\\] must be a probability in \\[0, 1\\]",
+        ),
+        (
+            lambda: cross_entropy(vals(1.0, 2.0), [1.0]),
+            "cross_entropy: target has 1 probabilities for 2 logits",
+        ),
+        (lambda: cross_entropy([vals(1.0, 2.0)], [0, 1]), "cross_entropy: length mismatch"),
+        (lambda: cross_entropy([vals(1.0, 2.0)], 0), "cross_entropy: logits is a batch of 1"),
+        (lambda: cross_entropy([], 0), "cross_entropy: logits is empty"),
+        (
+            lambda: binary_cross_entropy(Value(1.5), 1.0),
+            "binary_cross_entropy: prob\\[0\\] must be a probability in \\[0, 1\\], got 1.5",
+        ),
+        (lambda: binary_cross_entropy(Value(-0.1), 1.0), "binary_cross_entropy: prob\\[0\\]"),
+        (
+            lambda: binary_cross_entropy(Value(0.5), 2.0),
+            "binary_cross_entropy: target\\[0\\] must be in \\[0, 1\\]",
+        ),
+        (
+            lambda: binary_cross_entropy(vals(0.5, 0.5), [1.0]),
+            "binary_cross_entropy: length mismatch",
+        ),
+        (
+            lambda: binary_cross_entropy_with_logits(Value(0.5), [1.0, 0.0]),
+            "binary_cross_entropy_with_logits: pred is a single value but target is a sequence",
+        ),
+        (lambda: hinge(vals(0.5, 0.5), [1, 0]), "hinge: target\\[1\\] must be \\+1 or -1, got 0"),
+        (lambda: hinge(vals(0.5), [1, -1]), "hinge: length mismatch"),
+        (lambda: hinge(Value(0.5), math.nan), "hinge: target must be a finite number"),
+    ],
+)
+def test_bad_targets_raise_value_error_naming_loss_and_operand(
+    call: Callable[[], Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mse("ab", [1.0, 2.0]), "mse: pred must be a Value"),
+        (lambda: mse(Value(1.0), "a"), "mse: target must be a number"),
+        (lambda: cross_entropy(Value(1.0), 0), "cross_entropy: logits must be a list"),
+        (lambda: cross_entropy(vals(1.0, 2.0), 1.0), "cross_entropy: target must be a class"),
+        (lambda: cross_entropy(["a", Value(1.0)], 0), "cross_entropy: logits\\[0\\] must be"),
+        (lambda: hinge("s", 1), "hinge: pred must be a Value or a list"),
+    ],
+)
+def test_bad_types_raise_type_error(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        call()

@@ -1,0 +1,397 @@
+"""nn.modules: Neuron, Layer, MLP, activations, initialisation, parameters and state."""
+
+from __future__ import annotations
+
+import math
+import random
+import subprocess
+import sys
+
+import pytest
+
+import nn
+from autograd import Value, no_grad
+from nn import MLP, Layer, Module, Neuron
+from nn.losses import mse
+
+ACTIVATIONS = ["relu", "sigmoid", "hard_sigmoid", "tanh", "linear"]
+
+
+# --- construction and output shapes ---------------------------------------------------------
+
+
+def test_public_names() -> None:
+    from nn import SGD, fit, load  # noqa: F401  (the issue's import line)
+
+    assert set(nn.ACTIVATIONS) == set(ACTIVATIONS)
+
+
+def test_neuron_is_activation_of_dot_plus_bias() -> None:
+    n = Neuron(3, activation="tanh", seed=1)
+    out = n([1.0, 2.0, 3.0])
+    assert out.op == "tanh"
+    (z,) = out.children
+    assert z.op == "+"
+    d, b = z.children
+    assert d.op == "dot" and b is n.b
+    expected = math.tanh(math.fsum(w.data * x for w, x in zip(n.w, [1.0, 2.0, 3.0])) + n.b.data)
+    assert out.data == pytest.approx(expected, rel=1e-15)
+
+
+def test_linear_neuron_has_no_activation_node() -> None:
+    out = Neuron(2, activation="linear")([1.0, 2.0])
+    assert out.op == "+"
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_each_activation_is_applied(activation: str) -> None:
+    n = Neuron(2, activation=activation, seed=3)
+    x = [0.7, -0.4]
+    z = math.fsum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data
+    expected = {
+        "relu": max(z, 0.0),
+        "sigmoid": 1 / (1 + math.exp(-z)),
+        "hard_sigmoid": min(max(z + 3, 0.0), 6.0) / 6,
+        "tanh": math.tanh(z),
+        "linear": z,
+    }[activation]
+    assert n(x).data == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_layer_always_returns_a_list() -> None:
+    out = Layer(2, 1)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
+    assert len(Layer(2, 5)([1.0, 2.0])) == 5
+
+
+def test_mlp_single_output_is_a_value_otherwise_a_list() -> None:
+    assert isinstance(MLP(2, [4, 1])([1.0, 2.0]), Value)
+    out = MLP(2, [4, 3])([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+
+
+def test_width_one_hidden_layer() -> None:
+    model = MLP(2, [16, 1, 1])
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    assert len(model.parameters()) == 16 * 3 + (16 + 1) + (1 + 1)
+    out.backward()
+
+
+def test_parameter_count_and_order() -> None:
+    model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
+    params = model.parameters()
+    assert len(params) == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1)
+    assert len({id(p) for p in params}) == len(params)
+    first = model.layers[0].neurons[0]
+    assert params[:3] == [*first.w, first.b]
+    assert params[-1] is model.layers[-1].neurons[-1].b
+    assert model.parameters() == params  # stable
+    assert all(p.is_parameter and p.is_leaf for p in params)
+
+
+def test_parameter_groups_names() -> None:
+    assert list(Neuron(2).parameter_groups()) == ["neuron"]
+    assert list(Layer(2, 3).parameter_groups()) == ["neuron 1", "neuron 2", "neuron 3"]
+    model = MLP(2, [3, 1])
+    groups = model.parameter_groups()
+    assert list(groups) == [
+        "layer 1/neuron 1",
+        "layer 1/neuron 2",
+        "layer 1/neuron 3",
+        "layer 2/neuron 1",
+    ]
+    assert groups["layer 2/neuron 1"] == [
+        *model.layers[1].neurons[0].w,
+        model.layers[1].neurons[0].b,
+    ]
+    assert [p for g in groups.values() for p in g] == model.parameters()
+
+
+def test_parameter_labels() -> None:
+    n = Neuron(3)
+    assert [p.label for p in n.parameters()] == ["w1", "w2", "w3", "b"]
+
+
+# --- activations per layer ---------------------------------------------------------------
+
+
+def test_default_activations_relu_hidden_linear_output() -> None:
+    assert MLP(2, [4, 4, 1]).activations == ["relu", "relu", "linear"]
+    assert MLP(2, [1]).activations == ["linear"]
+
+
+def test_activation_list_for_hidden_layers_or_all_layers() -> None:
+    hidden = MLP(2, [3, 3, 1], activation=["tanh", "relu"], output_activation="sigmoid")
+    assert hidden.activations == ["tanh", "relu", "sigmoid"]
+    assert [layer.activation for layer in hidden.layers] == ["tanh", "relu", "sigmoid"]
+    everything = MLP(2, [3, 3, 1], activation=["tanh", "relu", "hard_sigmoid"])
+    assert everything.activations == ["tanh", "relu", "hard_sigmoid"]
+    assert MLP(2, [3, 1], activation=["sigmoid"]).activations == ["sigmoid", "linear"]
+
+
+def test_activation_list_errors() -> None:
+    with pytest.raises(ValueError, match="must list 2 \\(hidden\\) or 3 \\(all\\) layers"):
+        MLP(2, [3, 3, 1], activation=["relu"])
+    with pytest.raises(ValueError, match="output_activation must be left out"):
+        MLP(2, [3, 1], activation=["relu", "relu"], output_activation="linear")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Neuron(2, activation="softmax"),
+        lambda: Layer(2, 3, activation="softmax"),
+        lambda: MLP(2, [3, 1], activation="softmax"),
+        lambda: MLP(2, [3, 1], output_activation="softmax"),
+        lambda: MLP(2, [3, 1], activation=["relu", "softmax"]),
+    ],
+)
+def test_unknown_activation_is_named(make: object) -> None:
+    with pytest.raises(ValueError, match=r"unknown activation 'softmax'.*relu"):
+        make()  # type: ignore[operator]
+
+
+def test_activation_must_be_a_name() -> None:
+    with pytest.raises(TypeError, match="activation must be a name"):
+        Neuron(2, activation=math.tanh)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Neuron(0), ValueError, "Neuron: nin must be >= 1"),
+        (lambda: Neuron(2.0), TypeError, "Neuron: nin must be an int"),
+        (lambda: Layer(2, 0), ValueError, "Layer: nout must be >= 1"),
+        (lambda: MLP(2, []), ValueError, "at least one layer"),
+        (lambda: MLP(2, [4, 0]), ValueError, r"sizes\[1\] must be >= 1"),
+        (lambda: MLP(2, 4), TypeError, "sizes must be a list"),
+        (lambda: MLP(2, [4], seed="x"), TypeError, "seed must be an int"),
+    ],
+)
+def test_bad_construction(make: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        make()  # type: ignore[operator]
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "who"), [(Neuron(3), "Neuron"), (Layer(3, 2), "Layer"), (MLP(3, [2, 1]), "MLP")]
+)
+def test_wrong_input_length_is_a_value_error(model: Module, who: str) -> None:
+    with pytest.raises(ValueError, match=f"{who}: expected 3 input\\(s\\), got 2"):
+        model([1.0, 2.0])
+    with pytest.raises(ValueError, match=f"{who}: expected 3 input\\(s\\), got 1"):
+        model(1.0)
+
+
+def test_bad_input_types() -> None:
+    with pytest.raises(TypeError, match="MLP: input 2 must be a number or a Value, got str"):
+        MLP(2, [1])([1.0, "a"])
+    with pytest.raises(TypeError, match="MLP: input must be a number, a Value or a sequence"):
+        MLP(2, [1])("ab")
+
+
+def test_inputs_may_be_numbers_or_values_and_gradients_reach_values() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=2)
+    x1 = Value(0.3)
+    out = model([x1, 0.5])
+    assert out.data == model([0.3, 0.5]).data
+    out.backward()
+    assert x1.grad != 0.0
+
+
+def test_scalar_input_for_one_input_model() -> None:
+    model = MLP(1, [4, 1], activation="tanh")
+    assert model(0.25).data == model([0.25]).data
+    assert model(Value(0.25)).data == model([0.25]).data
+
+
+def test_tuples_and_numpy_inputs() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1])
+    assert model((1.0, 2.0)).data == model([1.0, 2.0]).data
+    assert model(np.array([1.0, 2.0])).data == model([1.0, 2.0]).data
+
+
+# --- initialisation ----------------------------------------------------------------------
+
+
+def test_same_seed_gives_bit_identical_models() -> None:
+    a = MLP(2, [8, 8, 1], seed=7)
+    b = MLP(2, [8, 8, 1], seed=7)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    c = MLP(2, [8, 8, 1], seed=8)
+    assert [p.data for p in a.parameters()] != [p.data for p in c.parameters()]
+
+
+def test_initialisation_leaves_global_random_state_alone() -> None:
+    random.seed(1234)
+    state = random.getstate()
+    MLP(2, [8, 1], seed=3)
+    assert random.getstate() == state
+
+
+def test_initialisation_is_scaled_by_fan_in() -> None:
+    relu = Layer(50, 40, activation="relu")
+    tanh = Layer(50, 40, activation="tanh")
+    he, lecun = math.sqrt(6 / 50), 1 / math.sqrt(50)
+    relu_ws = [w.data for n in relu.neurons for w in n.w]
+    tanh_ws = [w.data for n in tanh.neurons for w in n.w]
+    assert all(-he <= w <= he for w in relu_ws) and max(map(abs, relu_ws)) > 0.9 * he
+    assert all(-lecun <= w <= lecun for w in tanh_ws) and max(map(abs, tanh_ws)) > 0.9 * lecun
+    assert all(n.b.data == 0.0 for n in relu.neurons + tanh.neurons)
+
+
+def test_seed_may_be_a_random_generator() -> None:
+    a = Neuron(3, seed=random.Random(5))
+    b = Neuron(3, seed=random.Random(5))
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+# --- gradients -----------------------------------------------------------------------------
+
+
+def _finite_difference_check(model: MLP, xs: list[list[float]], ys: list[float]) -> None:
+    """Compare every parameter's backpropagated gradient with central differences."""
+    params = model.parameters()
+    model.zero_grad()
+    mse([model(x) for x in xs], ys).backward()
+    eps = 1e-6
+    for i, p in enumerate(params):
+        original = p.data
+        with no_grad():
+            p.data = original + eps
+            up = mse([model(x) for x in xs], ys).data
+            p.data = original - eps
+            down = mse([model(x) for x in xs], ys).data
+        p.data = original
+        numeric = (up - down) / (2 * eps)
+        assert abs(p.grad - numeric) <= 1e-5 + 1e-3 * abs(numeric), (i, p.grad, numeric)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_mlp_parameter_gradients_match_finite_differences(activation: str) -> None:
+    # hard_sigmoid saturates outside (-3, 3): wide enough inputs reach both regimes.
+    model = MLP(3, [4, 3, 1], activation=activation, output_activation=activation, seed=11)
+    rng = random.Random(0)
+    xs = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(5)]
+    ys = [rng.uniform(-1, 1) for _ in range(5)]
+    _finite_difference_check(model, xs, ys)
+
+
+def test_mlp_gradients_with_gradcheck_on_a_function_of_the_parameters() -> None:
+    from autograd import gradcheck
+
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+    x = [0.4, -0.9]
+
+    def f(*params: Value) -> Value:
+        # Rebuild the same network from the given parameter Values.
+        values: list[Value] = [Value(v) for v in x]
+        k = 0
+        for layer in model.layers:
+            outs = []
+            for neuron in layer.neurons:
+                w, b = params[k : k + neuron.nin], params[k + neuron.nin]
+                k += neuron.nin + 1
+                z = sum((wi * xi for wi, xi in zip(w, values)), b)
+                outs.append(nn.ACTIVATIONS[neuron.activation](z))
+            values = outs
+        return values[0]
+
+    point = [p.data for p in model.parameters()]
+    assert f(*[Value(v) for v in point]).data == pytest.approx(model(x).data, rel=1e-12)
+    assert gradcheck(f, point)
+
+
+# --- Module base, zero_grad, state ---------------------------------------------------------
+
+
+def test_zero_grad() -> None:
+    model = MLP(2, [3, 1])
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+
+
+def test_backward_accumulates_until_zero_grad() -> None:
+    model = Neuron(2, activation="linear")
+    model([1.0, 2.0]).backward()
+    model([1.0, 2.0]).backward()
+    assert [p.grad for p in model.parameters()] == [2.0, 4.0, 2.0]
+
+
+def test_state_dict_round_trip_in_place() -> None:
+    a, b = MLP(2, [3, 2], seed=1), MLP(2, [3, 2], seed=2)
+    params_before = b.parameters()
+    b.load_state_dict(a.state_dict())
+    assert b.parameters() == params_before  # the same Value objects, new data
+    assert [p.data for p in b.parameters()] == [p.data for p in a.parameters()]
+    assert b.state_dict() == a.state_dict()
+
+
+def test_load_state_dict_rejects_mismatches_and_leaves_model_untouched() -> None:
+    model = MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    state = model.state_dict()
+    state["layer 2/neuron 1"] = state["layer 2/neuron 1"][:-1]
+    with pytest.raises(ValueError, match="'layer 2/neuron 1' has 3 value\\(s\\), the model has 4"):
+        model.load_state_dict(state)
+    state = model.state_dict()
+    del state["layer 1/neuron 2"]
+    with pytest.raises(ValueError, match="missing \\['layer 1/neuron 2'\\]"):
+        model.load_state_dict(state)
+    state = model.state_dict()
+    state["layer 1/neuron 1"] = [1.0, "x", 0.0]  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="must be a number"):
+        model.load_state_dict(state)
+    state = model.state_dict()
+    state["layer 1/neuron 3"][0] = math.inf
+    state["layer 1/neuron 1"][0] = 99.0  # an earlier group: must not be written either
+    with pytest.raises(ValueError, match="not finite"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+def test_custom_module_with_parameters_only() -> None:
+    class Line(Module):
+        def __init__(self) -> None:
+            self.w, self.b = Value(2.0), Value(1.0)
+
+        def __call__(self, x: float) -> Value:
+            return self.w * x + self.b
+
+        def parameters(self) -> list[Value]:
+            return [self.w, self.b]
+
+    line = Line()
+    assert line.parameter_groups() == {"parameters": [line.w, line.b]}
+    assert line.state_dict() == {"parameters": [2.0, 1.0]}
+    with pytest.raises(TypeError, match="Line has no config"):
+        line.save("unused.json")
+
+
+def test_bare_module_explains_what_to_override() -> None:
+    with pytest.raises(NotImplementedError, match="override parameters\\(\\) or parameter_groups"):
+        Module().parameters()
+    with pytest.raises(NotImplementedError, match="__call__"):
+        Module()(1.0)
+
+
+def test_repr() -> None:
+    assert repr(MLP(2, [3, 1])) == "MLP(2, [3, 1], activation=['relu', 'linear'])"
+    assert repr(Layer(2, 3, "tanh")) == "Layer(2, 3, activation='tanh')"
+    assert repr(Neuron(2)) == "Neuron(2, activation='relu')"
+
+
+def test_import_nn_is_light() -> None:
+    code = (
+        "import sys, nn; heavy = [m for m in ('matplotlib', 'tqdm', 'numpy', 'torch') "
+        "if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

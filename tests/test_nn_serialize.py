@@ -1,0 +1,231 @@
+"""nn save/load: JSON round trips, atomic writes, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nn
+from nn import MLP, Layer, Module, Neuron, load
+
+INPUTS = [[0.3, -1.2, 2.0], [1e-3, 5.5, -0.25]]
+
+
+def _outputs(model: Module) -> list[Any]:
+    result = []
+    for x in INPUTS:
+        out = model(x)
+        result.append([v.data for v in out] if isinstance(out, list) else out.data)
+    return result
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MLP(3, [16, 16, 1], activation="relu", output_activation="linear", seed=0),
+        MLP(3, [4, 1, 3], activation=["tanh", "hard_sigmoid", "sigmoid"], seed=5),
+        Layer(3, 2, activation="sigmoid", seed=2),
+        Neuron(3, activation="tanh", seed=3),
+    ],
+    ids=["mlp", "mlp-mixed", "layer", "neuron"],
+)
+def test_round_trip_gives_identical_outputs(model: Module, tmp_path: Path) -> None:
+    # Awkward floats, so that only an exact float round trip keeps the outputs bit-identical.
+    for i, p in enumerate(model.parameters()):
+        p.data = p.data / 3 + (1e-300 if i % 3 == 0 else 0.1 + i * 1e-17)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = load(path)
+    assert type(loaded) is type(model)
+    assert loaded.config() == model.config()
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+    assert _outputs(loaded) == _outputs(model)
+    assert all(p.is_parameter for p in loaded.parameters())
+
+
+def test_file_format(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=1).save(str(path))
+    document = json.loads(path.read_text())
+    assert document["format"] == "lecturegrad.nn"
+    assert document["version"] == 1
+    assert document["architecture"] == {
+        "type": "MLP",
+        "nin": 2,
+        "sizes": [3, 1],
+        "activations": ["relu", "linear"],
+    }
+    assert list(document["parameters"]) == [
+        "layer 1/neuron 1",
+        "layer 1/neuron 2",
+        "layer 1/neuron 3",
+        "layer 2/neuron 1",
+    ]
+    assert len(document["parameters"]["layer 2/neuron 1"]) == 4
+
+
+def test_nn_save_function_and_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    nn.save(MLP(2, [3, 1], seed=1), path)
+    nn.save(MLP(2, [3, 1], seed=2), path)
+    assert load(path).state_dict() == MLP(2, [3, 1], seed=2).state_dict()
+    assert os.listdir(tmp_path) == ["m.json"]  # no temporary files left behind
+
+
+def test_a_crash_while_saving_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    before = path.read_bytes()
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        MLP(2, [3, 1], seed=2).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_non_finite_parameters_cannot_be_saved(tmp_path: Path) -> None:
+    model = Neuron(2)
+    model.b.data = math.inf
+    with pytest.raises(ValueError, match="not finite"):
+        model.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def _saved(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    return path, json.loads(path.read_text())
+
+
+def _write(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match="is not valid JSON \\(truncated or corrupt\\?\\)"):
+        load(path)
+
+
+@pytest.mark.parametrize("content", ["", "{not json", "\x00\x01garbage", "[1, 2"])
+def test_corrupt_file(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load(path)
+
+
+def _edit(document: dict[str, Any], change: str) -> Any:
+    d = json.loads(json.dumps(document))
+    arch, params = d["architecture"], d["parameters"]
+    if change == "not an object":
+        return [1, 2, 3]
+    if change == "wrong format":
+        d["format"] = "pickle"
+    elif change == "wrong version":
+        d["version"] = 2
+    elif change == "bool version":
+        d["version"] = True
+    elif change == "missing group":
+        del params["layer 1/neuron 3"]
+    elif change.startswith("missing "):
+        key = change.removeprefix("missing ")
+        if key in d:
+            del d[key]
+        else:
+            del arch[key]
+    elif change == "unknown type":
+        arch["type"] = "CNN"
+    elif change == "bad activation":
+        arch["activations"] = ["relu", "swish"]
+    elif change == "bad sizes":
+        arch["sizes"] = [3, 0]
+    elif change == "architecture not an object":
+        d["architecture"] = "MLP"
+    elif change == "parameters not an object":
+        d["parameters"] = [1.0, 2.0]
+    elif change == "short group":
+        params["layer 1/neuron 2"] = params["layer 1/neuron 2"][:2]
+    elif change == "long group":
+        params["layer 2/neuron 1"].append(0.5)
+    elif change == "extra group":
+        params["layer 3/neuron 1"] = [1.0]
+    elif change == "string parameter":
+        params["layer 1/neuron 1"][0] = "0.5"
+    elif change == "null parameter":
+        params["layer 1/neuron 1"][0] = None
+    elif change == "wider architecture":
+        arch["sizes"] = [4, 1]
+    else:
+        raise AssertionError(change)
+    return d
+
+
+BAD_FILES = {
+    "not an object": "expected a JSON object",
+    "wrong format": "not an nn model file \\(format 'pickle'",
+    "wrong version": "unsupported format version 2; .* reads version 1",
+    "bool version": "unsupported format version True",
+    "missing format": "the file is missing the key 'format'",
+    "missing version": "the file is missing the key 'version'",
+    "missing architecture": "the file is missing the key 'architecture'",
+    "missing parameters": "the file is missing the key 'parameters'",
+    "missing type": "'architecture' is missing the key 'type'",
+    "missing sizes": "'architecture' is missing the key 'sizes'",
+    "missing activations": "'architecture' is missing the key 'activations'",
+    "unknown type": "unknown model type 'CNN'",
+    "bad activation": "bad architecture: .*unknown activation 'swish'",
+    "bad sizes": "bad architecture: .*must be >= 1",
+    "architecture not an object": "'architecture' must be an object",
+    "parameters not an object": "'parameters' must be an object",
+    "short group": "'layer 1/neuron 2' has 2 value\\(s\\), the model has 3",
+    "long group": "'layer 2/neuron 1' has 5 value\\(s\\), the model has 4",
+    "missing group": "missing \\['layer 1/neuron 3'\\]",
+    "extra group": "unexpected \\['layer 3/neuron 1'\\]",
+    "string parameter": "must be a number, got str",
+    "null parameter": "must be a number, got NoneType",
+    "wider architecture": "parameters do not fit the architecture",
+}
+
+
+@pytest.mark.parametrize("change", list(BAD_FILES))
+def test_bad_file_is_rejected_with_a_clear_value_error(tmp_path: Path, change: str) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, _edit(document, change))
+    with pytest.raises(ValueError, match=BAD_FILES[change]) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nope.json")
+
+
+def test_infinity_in_file_is_rejected(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    text = json.dumps(document).replace(
+        str(document["parameters"]["layer 1/neuron 1"][0]), "Infinity", 1
+    )
+    path.write_text(text)
+    with pytest.raises(ValueError, match="not finite"):
+        load(path)
+
+
+def test_save_rejects_non_modules(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"save: expected an nn\.Module"):
+        nn.save(lambda x: x, tmp_path / "f.json")  # type: ignore[arg-type]

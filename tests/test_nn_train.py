@@ -1,0 +1,493 @@
+"""nn.fit: the lecture's gradient descent, its stopping rules, History, and real training."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import pytest
+
+import autograd
+from autograd import Value
+from nn import MLP, History, fit, losses
+from nn.losses import hinge, mae, mse
+
+# --- the lecture's one-parameter and two-parameter models -----------------------------------
+
+
+def test_one_parameter_gradient_descent_reaches_the_analytic_minimum() -> None:
+    # L(w) = mean (w x - y)^2 is minimised by w* = sum(x y) / sum(x^2).
+    xs = [0.5, 1.0, 1.5, 2.0, 3.0]
+    ys = [1.2, 1.9, 3.2, 3.9, 6.1]
+    w = Value(-1.0, label="w")
+    history = fit(
+        lambda x: w * x,
+        xs,
+        ys,
+        parameters=[w],
+        loss=mse,
+        lr=0.05,
+        batch_size=len(xs),
+        max_updates=200,
+    )
+    w_star = math.fsum(x * y for x, y in zip(xs, ys)) / math.fsum(x * x for x in xs)
+    assert w.data == pytest.approx(w_star, rel=1e-12)
+    assert history.losses[-1] < history.losses[0]
+
+
+def test_line_b_plus_w_x_reaches_least_squares() -> None:
+    xs = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    ys = [1.1, 2.9, 5.2, 7.1, 8.8, 11.2]
+    w, b = Value(0.0, label="w"), Value(0.0, label="b")
+    fit(
+        lambda x: b + w * x,
+        xs,
+        ys,
+        parameters=[w, b],
+        loss=mse,
+        lr=0.05,
+        batch_size=len(xs),
+        max_updates=2000,
+    )
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    assert w.data == pytest.approx(slope, rel=1e-9)
+    assert b.data == pytest.approx(my - slope * mx, rel=1e-9)
+
+
+def test_zero_gradient_stops_training_and_that_batch_is_not_an_update() -> None:
+    # L(w) = |w - 3| with lr 0.5 walks 0, 0.5, ..., 3 exactly; at 3 the derivative is 0,
+    # so eta * 0 = 0: w no longer moves (the lecture's second stopping rule).
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        [1.0],
+        [3.0],
+        parameters=[w],
+        loss=mae,
+        lr=0.5,
+        batch_size=1,
+        grad_tol=0.0,
+        max_updates=1000,
+    )
+    assert w.data == 3.0
+    assert history.stop_reason == "converged"
+    assert history.updates == 6 == len(history.losses)
+    assert history.losses == [3.0, 2.5, 2.0, 1.5, 1.0, 0.5]
+    assert w.grad == 0.0
+
+
+def test_grad_tol_stops_once_every_component_is_small() -> None:
+    w = Value(0.0)
+    seen: list[float] = []
+
+    def record(h: History) -> None:
+        seen.append(abs(w.grad))
+
+    history = fit(
+        lambda x: w * x,
+        [1.0],
+        [3.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.1,
+        batch_size=1,
+        grad_tol=1e-3,
+        epochs=10_000,
+        callback=record,
+    )
+    assert history.stop_reason == "converged"
+    assert abs(w.grad) <= 1e-3  # the batch that stopped it
+    assert all(g > 1e-3 for g in seen)  # every counted update had a larger gradient
+    assert w.data == pytest.approx(3.0, abs=1e-3)
+
+
+def test_update_cap_stops_exactly() -> None:
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        list(range(10)),
+        list(range(10)),
+        parameters=[w],
+        loss=mse,
+        lr=0.001,
+        batch_size=3,
+        max_updates=7,
+    )
+    assert history.stop_reason == "max_updates"
+    assert history.updates == 7 == len(history.losses)
+    assert history.epochs == 1  # 4 updates per epoch: one complete epoch
+    assert history.epoch_losses == [pytest.approx(sum(history.losses[:4]) / 4, rel=1e-15)]
+    assert history.epoch_ends == [4]
+
+
+def test_epochs_stop_with_ceil_n_over_b_updates_each() -> None:
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        list(range(10)),
+        list(range(10)),
+        parameters=[w],
+        loss=mse,
+        lr=0.001,
+        batch_size=3,
+        epochs=2,
+    )
+    assert history.stop_reason == "epochs"
+    assert history.updates == 8 and history.epochs == 2
+    assert history.epoch_ends == [4, 8]
+    assert len(history.epoch_losses) == 2
+
+
+def test_lecture_epoch_of_10000_examples_in_batches_of_10_is_1000_updates() -> None:
+    w = Value(0.0)
+    xs = [i / 10000 for i in range(10000)]
+    history = fit(
+        lambda x: w * x,
+        xs,
+        [2 * x for x in xs],
+        parameters=[w],
+        loss=mse,
+        lr=0.1,
+        batch_size=10,
+        epochs=1,
+    )
+    assert history.updates == 1000 == len(history.losses)
+    assert history.epochs == 1
+
+
+def test_epochs_win_when_both_limits_are_met_at_once() -> None:
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        [1.0, 2.0],
+        [1.0, 2.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=1,
+        epochs=2,
+        max_updates=4,
+    )
+    assert (history.stop_reason, history.updates, history.epochs) == ("epochs", 4, 2)
+
+
+def test_zero_limits_make_no_updates() -> None:
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x, [1.0], [1.0], parameters=[w], loss=mse, lr=0.1, batch_size=1, max_updates=0
+    )
+    assert (history.stop_reason, history.updates, history.losses) == ("max_updates", 0, [])
+
+
+def test_learning_rate_schedule_in_fit() -> None:
+    w = Value(0.0)
+    rates: list[int] = []
+
+    def schedule(k: int) -> float:
+        rates.append(k)
+        return 0.1
+
+    fit(
+        lambda x: w * x,
+        [1.0],
+        [1.0],
+        parameters=[w],
+        loss=mse,
+        lr=schedule,
+        batch_size=1,
+        max_updates=5,
+    )
+    assert rates == [0, 1, 2, 3, 4]
+
+
+def test_callback_gets_the_history_after_each_update() -> None:
+    w = Value(0.0)
+    calls: list[tuple[int, float, int]] = []
+    history = fit(
+        lambda x: w * x,
+        [1.0, 2.0, 3.0],
+        [2.0, 4.0, 6.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=2,
+        epochs=2,
+        callback=lambda h: calls.append((h.updates, h.losses[-1], h.epochs)),
+    )
+    assert [c[0] for c in calls] == [1, 2, 3, 4]
+    assert [c[1] for c in calls] == history.losses
+    assert [c[2] for c in calls] == [0, 0, 1, 1]  # completed epochs so far
+
+
+def test_parameters_override_trains_only_those() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    frozen = model.layers[0].parameters()
+    before = [p.data for p in frozen]
+    fit(
+        model,
+        [[1.0, 2.0], [0.0, 1.0]],
+        [1.0, 0.0],
+        parameters=model.layers[1].parameters(),
+        loss=mse,
+        lr=0.1,
+        batch_size=2,
+        max_updates=5,
+    )
+    assert [p.data for p in frozen] == before
+
+
+# --- History ---------------------------------------------------------------------------------
+
+
+def test_history_fields_and_repr() -> None:
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        [1.0, 2.0, 3.0, 4.0],
+        [2.0, 4.0, 6.0, 8.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=2,
+        epochs=3,
+    )
+    assert isinstance(history, History)
+    assert len(history.losses) == history.updates == 6
+    assert history.epochs == 3 and len(history.epoch_losses) == 3
+    for e in range(3):
+        assert history.epoch_losses[e] == pytest.approx(
+            sum(history.losses[2 * e : 2 * e + 2]) / 2, rel=1e-15
+        )
+    assert history.epoch_losses[0] > history.epoch_losses[-1]
+    assert repr(history).startswith("History(6 updates, 3 epochs, last loss ")
+    assert "stop_reason='epochs'" in repr(history)
+
+
+def test_history_plot_saves_a_png(tmp_path: Any) -> None:
+    pytest.importorskip("matplotlib")
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        [1.0, 2.0, 3.0],
+        [2.0, 4.0, 6.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=1,
+        epochs=3,
+    )
+    path = tmp_path / "loss.png"
+    fig = history.plot(path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 2
+
+
+def test_history_plot_without_path_returns_a_pyplot_figure() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = History(losses=[3.0, 2.0, 1.0], updates=3).plot()
+    try:
+        assert fig.axes[0].get_xlabel() == "update"
+    finally:
+        plt.close(fig)
+
+
+def test_progress_bar_shows_the_loss(capsys: Any) -> None:
+    pytest.importorskip("tqdm")
+    w = Value(0.0)
+    fit(
+        lambda x: w * x,
+        [1.0, 2.0],
+        [2.0, 4.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=1,
+        epochs=3,
+        progress=True,
+    )
+    err = capsys.readouterr().err
+    assert "fit" in err and "6/6" in err and "loss=" in err
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_non_finite_loss_names_the_update_and_the_loss() -> None:
+    w = Value(1.0)
+    calls = 0
+
+    def exploding(preds: list[Value], ys: list[float]) -> Value:
+        nonlocal calls
+        calls += 1
+        return mse(preds, ys) * (math.inf if calls > 3 else 1.0)
+
+    with pytest.raises(FloatingPointError, match=r"not finite at update 3 .*: inf"):
+        fit(
+            lambda x: w * x,
+            [1.0],
+            [2.0],
+            parameters=[w],
+            loss=exploding,
+            lr=0.1,
+            batch_size=1,
+            max_updates=10,
+        )
+
+
+def test_divergence_is_reported_with_the_update() -> None:
+    w = Value(1.0)
+    with pytest.raises(FloatingPointError, match=r"fit: .* at update \d+"):
+        fit(
+            lambda x: w * x,
+            [10.0],
+            [1.0],
+            parameters=[w],
+            loss=mse,
+            lr=1.0,
+            batch_size=1,
+            max_updates=10_000,
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({}, ValueError, "at least one stopping rule"),
+        ({"max_updates": 1, "batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"max_updates": -1}, ValueError, "max_updates must be >= 0"),
+        ({"epochs": 1.5}, TypeError, "epochs must be an int"),
+        ({"grad_tol": -1.0}, ValueError, "grad_tol must be a finite number >= 0"),
+        ({"max_updates": 1, "ys": [1.0]}, ValueError, "xs has 2 examples but ys has 1"),
+        ({"max_updates": 1, "xs": [], "ys": []}, ValueError, "no training examples"),
+        ({"max_updates": 1, "parameters": None}, TypeError, "pass parameters="),
+        ({"max_updates": 1, "parameters": []}, ValueError, "no parameters to train"),
+        ({"max_updates": 1, "loss": "mse"}, TypeError, "loss must be callable"),
+        ({"max_updates": 1, "loss": lambda p, y: 1.0}, TypeError, "loss must return a Value"),
+        ({"max_updates": 1, "lr": -1.0}, ValueError, "SGD: lr must be"),
+        ({"max_updates": 1, "callback": 3}, TypeError, "callback must be callable"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+    w = Value(0.0)
+    arguments: dict[str, Any] = {
+        "xs": [1.0, 2.0],
+        "ys": [1.0, 2.0],
+        "parameters": [w],
+        "loss": mse,
+        "lr": 0.1,
+        "batch_size": 1,
+    }
+    arguments.update(kwargs)
+    xs, ys = arguments.pop("xs"), arguments.pop("ys")
+    with pytest.raises(error, match=message):
+        fit(lambda x: w * x, xs, ys, **arguments)
+
+
+def test_model_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="model must be callable"):
+        fit(
+            3,
+            [1.0],
+            [1.0],
+            parameters=[Value(0.0)],
+            loss=mse,
+            lr=0.1,
+            batch_size=1,  # type: ignore[arg-type]
+            epochs=1,
+        )
+
+
+# --- real training: XOR, two moons, determinism ----------------------------------------------
+
+XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+XOR_Y = [0.0, 1.0, 1.0, 0.0]
+
+
+def test_xor_is_learned() -> None:
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    history = fit(model, XOR_X, XOR_Y, loss=mse, lr=0.2, batch_size=4, epochs=500)
+    assert history.losses[-1] < 1e-3
+    for x, y in zip(XOR_X, XOR_Y):
+        out = model(x)
+        assert isinstance(out, Value)
+        assert out.data == pytest.approx(y, abs=0.05)
+
+
+def test_xor_with_cross_entropy_and_two_outputs() -> None:
+    model = MLP(2, [8, 2], activation="relu", seed=1)
+    fit(model, XOR_X, [0, 1, 1, 0], loss=losses.cross_entropy, lr=0.1, batch_size=4, epochs=300)
+    for x, label in zip(XOR_X, [0, 1, 1, 0]):
+        logits = model(x)
+        assert isinstance(logits, list)
+        assert max(range(2), key=lambda k: logits[k].data) == label
+
+
+def make_moons(
+    n: int = 100, noise: float = 0.1, seed: int = 0
+) -> tuple[list[list[float]], list[float]]:
+    """Two interleaving half circles as in sklearn.datasets.make_moons; labels -1 and +1."""
+    rng = random.Random(seed)
+    n_outer = n // 2
+    n_inner = n - n_outer
+    xs: list[list[float]] = []
+    ys: list[float] = []
+    for i in range(n_outer):
+        t = math.pi * i / (n_outer - 1)
+        xs.append([math.cos(t) + rng.gauss(0, noise), math.sin(t) + rng.gauss(0, noise)])
+        ys.append(-1.0)
+    for i in range(n_inner):
+        t = math.pi * i / (n_inner - 1)
+        xs.append([1 - math.cos(t) + rng.gauss(0, noise), 0.5 - math.sin(t) + rng.gauss(0, noise)])
+        ys.append(1.0)
+    return xs, ys
+
+
+def _moons_run(updates: int, batch_size: int, seed: int = 0) -> tuple[MLP, History, Any]:
+    xs, ys = make_moons()
+    model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=seed)
+    params = model.parameters()
+    alpha = 1e-4
+
+    def loss(scores: list[Value], targets: list[float]) -> Value:
+        # micrograd's demo: SVM max-margin loss plus L2 regularisation.
+        return hinge(scores, targets) + alpha * autograd.sum([p * p for p in params])
+
+    history = fit(
+        model,
+        xs,
+        ys,
+        loss=loss,
+        lr=lambda k: 1.0 - 0.9 * k / 100,
+        batch_size=batch_size,
+        max_updates=updates,
+        seed=seed,
+    )
+    return model, history, (xs, ys)
+
+
+@pytest.mark.slow
+def test_micrograd_two_moons_demo_reaches_full_training_accuracy() -> None:
+    model, history, (xs, ys) = _moons_run(updates=100, batch_size=100)
+    correct = 0
+    for x, y in zip(xs, ys):
+        score = model(x)
+        assert isinstance(score, Value)
+        correct += (score.data > 0) == (y > 0)
+    assert correct == len(xs)
+    assert history.losses[-1] < 0.05
+
+
+def test_same_seed_same_run_bit_identical() -> None:
+    _, first, _ = _moons_run(updates=8, batch_size=10)
+    _, second, _ = _moons_run(updates=8, batch_size=10)
+    assert first.losses == second.losses  # exact equality: every bit
+    _, other, _ = _moons_run(updates=8, batch_size=10, seed=1)
+    assert other.losses != first.losses
