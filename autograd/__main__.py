@@ -1,0 +1,3 @@
+from autograd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,434 @@
+"""The command line: evaluate a formula of named inputs, backpropagate, and draw its graph.
+
+    python -m autograd "tanh(a*b + c)" a=2 b=-3 c=10 -o graph.svg
+
+The formula is parsed with ``ast`` and checked against a whitelist before anything runs:
+numbers, the named inputs, ``+ - * / **``, unary ``-``/``+``, and calls to the one-operand
+primitives (``exp``, ``log``, ``tanh``, ...).  Everything else is refused.  Nothing is
+passed to ``eval``; the checked tree is interpreted node by node.
+
+Exit codes: 0 on success; 2 when the command line is wrong (bad arguments, a refused or
+malformed formula, bad ``name=value`` inputs, an unknown output extension, a graph larger
+than ``--max-nodes``); 1 when the computation or the writing fails (a domain error such as
+``log(-1)`` or ``1/0``, an undefined derivative, Graphviz missing, a file that cannot be
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import keyword
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from .engine import Value, topological_order
+from .primitives import PRIMITIVES
+
+__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "parse_inputs", "main"]
+
+FUNCTIONS: tuple[str, ...] = tuple(
+    name
+    for name, primitive in PRIMITIVES.items()
+    if primitive.arity == 1 and callable(getattr(Value, name, None))
+)
+"""The functions a formula may call: every one-operand primitive (``exp``, ``log``, ...)."""
+
+Number = Value | float
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class ExpressionError(ValueError):
+    """A formula or an input assignment that the command line refuses (exit code 2)."""
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+
+def parse_inputs(assignments: Sequence[str]) -> dict[str, float]:
+    """Parse ``name=number`` arguments into a dict, in the order given."""
+    inputs: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ExpressionError(f"expected an input as NAME=NUMBER, got {item!r}")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ExpressionError(f"{item!r}: {name!r} is not a valid input name")
+        if name in FUNCTIONS:
+            raise ExpressionError(
+                f"{item!r}: {name!r} is the name of a function; choose another input name"
+            )
+        if name in given:
+            raise ExpressionError(f"input {name!r} is given twice ({given[name]} and {item})")
+        given[name] = item
+        try:
+            value = float(text)
+        except ValueError:
+            raise ExpressionError(f"{item!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"{item!r}: the value must be a finite number")
+        inputs[name] = value
+    return inputs
+
+
+# --- checking the formula -----------------------------------------------------------------
+
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+}
+_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "-", ast.UAdd: "+"}
+
+_REFUSED: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "indexing",
+    ast.Slice: "slices",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignments (:=)",
+    ast.JoinedStr: "f-strings",
+    ast.Starred: "* unpacking",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+_OTHER_OPERATORS: dict[type[ast.AST], str] = {
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+
+_ALLOWED = "numbers, the named inputs, + - * / **, unary -, and calls to " + ", ".join(FUNCTIONS)
+
+
+def _refuse(source: str, node: ast.AST, why: str) -> ExpressionError:
+    """The error for a refused part of the formula, quoting that part."""
+    segment = ast.get_source_segment(source, node) or ast.unparse(node)
+    if len(segment) > 60:
+        segment = segment[:57] + "..."
+    return ExpressionError(f"{why}: {segment!r} (a formula may contain only {_ALLOWED})")
+
+
+def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression:
+    """Parse ``source`` and check every node against the whitelist (nothing is evaluated)."""
+    if not source.strip():
+        raise ExpressionError("the formula is empty")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"invalid formula {source!r}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExpressionError("invalid formula: too long or too deeply nested") from None
+    source = source.strip()
+    called: set[ast.AST] = set()  # the Name nodes of allowed calls
+    for node in ast.walk(tree):  # iterative, parents before children
+        if isinstance(node, (ast.Expression, ast.expr_context, ast.operator, ast.unaryop)):
+            continue  # operators are checked with their BinOp/UnaryOp
+        if isinstance(node, ast.Constant):
+            number = node.value
+            if type(number) not in (int, float) or not isinstance(number, (int, float)):
+                what = type(number).__name__
+                raise _refuse(source, node, f"{what} constants are not allowed")
+            try:
+                finite = math.isfinite(float(number))
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise ExpressionError(
+                    f"the number {ast.get_source_segment(source, node)} is too large for a float"
+                )
+        elif isinstance(node, ast.Name):
+            if node in called:
+                continue
+            if node.id in FUNCTIONS:
+                raise _refuse(source, node, f"{node.id} is a function; call it, as in {node.id}(x)")
+            if node.id not in names:
+                raise ExpressionError(
+                    f"the name {node.id!r} has no value: add {node.id}=NUMBER to the command "
+                    f"line" + (f" (inputs given: {', '.join(names)})" if names else "")
+                )
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                op = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+                raise _refuse(source, node, f"not allowed: the operator {op}")
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                op = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+                raise _refuse(source, node, f"not allowed: the operator {op}")
+        elif isinstance(node, ast.Call):
+            _check_call(source, node)
+            called.add(node.func)
+        else:
+            what = _REFUSED.get(type(node), f"{type(node).__name__} expressions")
+            raise _refuse(source, node, f"not allowed: {what}")
+    return tree
+
+
+def _check_call(source: str, node: ast.Call) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise _refuse(source, node, "not allowed: calling anything but the functions listed")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise _refuse(source, node, f"unknown function {name}")
+    if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+        raise _refuse(source, node, f"{name}() takes one plain argument")
+    if len(node.args) != 1:
+        raise _refuse(source, node, f"{name}() takes exactly one argument, got {len(node.args)}")
+
+
+# --- evaluating it --------------------------------------------------------------------------
+
+
+def _finite(x: float, what: str) -> float:
+    if not math.isfinite(x):
+        raise OverflowError(f"{what}: the result overflows a float")
+    return x
+
+
+def _binary(op: str, a: Number, b: Number) -> Number:
+    """Apply a binary operator; on two plain numbers use the engine's rules, not Python's."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b
+        return a**b
+    if op == "/" and b == 0:
+        raise ZeroDivisionError(f"/: division by zero ({a!r} / {b!r})")
+    if op == "**":
+        return PRIMITIVES["pow"].forward(a, b)  # no complex results, clear domain errors
+    results: dict[str, Callable[[float, float], float]] = {
+        "+": lambda x, y: x + y,
+        "-": lambda x, y: x - y,
+        "*": lambda x, y: x * y,
+        "/": lambda x, y: x / y,
+    }
+    return _finite(results[op](a, b), op)
+
+
+def _call(name: str, x: Number) -> Number:
+    if isinstance(x, Value):
+        method: Callable[[], Value] = getattr(x, name)
+        return method()
+    return _finite(PRIMITIVES[name].forward(x), name)
+
+
+def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
+    """Evaluate a checked formula on Values; number-only parts stay plain floats (constants)."""
+    tree = parse_expression(source, inputs)
+    results: dict[ast.AST, Number] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree.body, False)]
+    while stack:  # post-order without recursion: very long formulas are fine
+        node, ready = stack.pop()
+        operands: list[ast.expr]
+        if isinstance(node, ast.BinOp):
+            operands = [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp):
+            operands = [node.operand]
+        elif isinstance(node, ast.Call):
+            operands = list(node.args)
+        else:
+            operands = []
+        if not ready and operands:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(operands))
+            continue
+        args = [results.pop(child) for child in operands]
+        if isinstance(node, ast.Constant):
+            assert isinstance(node.value, (int, float))  # checked by parse_expression
+            results[node] = float(node.value)
+        elif isinstance(node, ast.Name):
+            results[node] = inputs[node.id]
+        elif isinstance(node, ast.BinOp):
+            results[node] = _binary(_BINARY[type(node.op)], args[0], args[1])
+        elif isinstance(node, ast.UnaryOp):
+            results[node] = -args[0] if isinstance(node.op, ast.USub) else args[0]
+        else:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            results[node] = _call(node.func.id, args[0])
+    return results[tree.body]
+
+
+# --- the program ------------------------------------------------------------------------------
+
+
+def _max_nodes(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .render import DEFAULT_MAX_NODES, FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd",
+        description=(
+            "Evaluate a formula of named scalar inputs, backpropagate through it, print the\n"
+            "result and d(result)/d(input) for every input, and optionally draw its graph."
+        ),
+        epilog=f"""\
+examples:
+  python -m autograd "tanh(a*b + c)" a=2 b=-3 c=10
+  python -m autograd "x**2 + sin(x)" x=1.5 -o graph.svg
+  python -m autograd -o g.png -- "-x * log(y)" x=2 y=3
+      (a formula starting with - goes after --, and options before it)
+
+the formula may contain: numbers, the named inputs, + - * / **, unary - and +,
+and calls to {", ".join(FUNCTIONS)}.
+Anything else (attributes, indexing, other functions, lambdas, ...) is refused.
+Input names are the labels of the inputs in the graph.
+
+exit codes: 0 success; 2 wrong command line (bad arguments, refused or malformed
+formula, bad NAME=NUMBER inputs, unknown output extension, graph above --max-nodes);
+1 the computation or the output failed (log(-1), 1/0, an undefined derivative,
+Graphviz's dot program missing, a file that cannot be written).""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("formula", help='the formula, e.g. "tanh(a*b + c)" (quote it)')
+    parser.add_argument(
+        "inputs", nargs="*", metavar="NAME=NUMBER", help="a value for each input, e.g. a=2"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help=f"draw the graph into FILE; the format follows the extension ({' '.join(FORMATS)}"
+        "); .svg .png .pdf need Graphviz's dot program",
+    )
+    parser.add_argument(
+        "--digits",
+        type=int,
+        default=4,
+        metavar="N",
+        help="significant digits in the graph (default 4)",
+    )
+    parser.add_argument(
+        "--rankdir",
+        choices=("LR", "TB", "RL", "BT"),
+        default="LR",
+        help="direction of the graph (default LR: left to right)",
+    )
+    parser.add_argument(
+        "--max-nodes",
+        type=_max_nodes,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse to draw more than N Values (default {DEFAULT_MAX_NODES}; 'none' for no "
+        "limit)",
+    )
+    parser.add_argument("--no-legend", action="store_true", help="leave out the legend")
+    return parser
+
+
+def _root_label(formula: str) -> str:
+    text = " ".join(formula.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    from . import render
+
+    parser = _parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # Inputs and options may be mixed (f a=1 -o g.svg b=2); but argparse's intermixed mode
+    # mishandles "--", which a formula starting with "-" needs.
+    parse = parser.parse_args if "--" in arguments else parser.parse_intermixed_args
+    try:
+        args = parse(arguments)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+    def fail(code: int, message: str) -> int:
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
+        return code
+
+    output: Path | None = args.output
+    if output is not None and output.suffix.lower() not in render.FORMATS:
+        return fail(
+            EXIT_USAGE,
+            f"cannot tell the format of {str(output)!r} from its extension; "
+            f"use one of {', '.join(render.FORMATS)}",
+        )
+    if not 1 <= args.digits <= 17:
+        return fail(EXIT_USAGE, f"--digits must be from 1 to 17, got {args.digits}")
+
+    try:
+        numbers = parse_inputs(args.inputs)
+        inputs = {name: Value(value, label=name) for name, value in numbers.items()}
+        result = evaluate(args.formula, inputs)  # checks the whole formula before computing
+        root = result if isinstance(result, Value) else Value(result)
+        root.backward()
+    except ExpressionError as exc:
+        return fail(EXIT_USAGE, str(exc))
+    except (ValueError, ArithmeticError) as exc:  # domain errors, overflow, 1/0
+        return fail(EXIT_FAILED, str(exc))
+    if not root.label:
+        root.label = _root_label(args.formula)
+
+    print(f"{' '.join(args.formula.split())} = {root.data!r}")
+    width = max((len(f"{n} = {v.data!r}") for n, v in inputs.items()), default=0)
+    graph = topological_order(root)
+    used = set(graph)
+    for name, value in inputs.items():
+        note = "" if value in used else "   (not in the formula)"
+        print(f"{f'{name} = {value.data!r}':<{width}}   grad = {value.grad!r}{note}")
+
+    if output is not None:
+        if args.max_nodes is not None and len(graph) > args.max_nodes:
+            return fail(
+                EXIT_USAGE,
+                f"the graph has {len(graph)} nodes (Values), more than --max-nodes "
+                f"{args.max_nodes}; pass --max-nodes none to draw it anyway",
+            )
+        try:
+            render.save(
+                root,
+                output,
+                rankdir=args.rankdir,
+                digits=args.digits,
+                max_nodes=args.max_nodes,
+                legend=not args.no_legend,
+            )
+        except (RuntimeError, OSError) as exc:
+            return fail(EXIT_FAILED, f"cannot write {str(output)!r}: {exc}")
+        print(f"wrote {output}")
+    return EXIT_OK

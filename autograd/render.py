@@ -1,0 +1,462 @@
+"""Drawing a Value's computation graph with Graphviz: ``draw``, ``save`` and the Jupyter hook.
+
+The picture follows micrograd's: every Value is a record ``label | data | grad`` and every
+operation is a small ellipse between its operands and its result.  Leaves are coloured by
+role (parameter, input, constant) and the root is highlighted; a legend explains the colours.
+
+The DOT text is deterministic: node names come from the traversal order
+(``topological_order``), never from ``id()``, so the same graph gives byte-identical source
+on every run and the source can be diffed and tested.
+
+The ``graphviz`` Python package is imported inside the functions, so importing this module
+(and ``autograd``) never needs it; *rendering* (SVG, PNG, PDF) also needs Graphviz's ``dot``
+program, while ``draw(...).source`` and ``.dot`` files do not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .engine import Value, topological_order
+from .primitives import PRIMITIVES
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["draw", "save", "svg_or_none", "FORMATS", "INSTALL_GRAPHVIZ", "DEFAULT_MAX_NODES"]
+
+DEFAULT_MAX_NODES = 500
+"""``draw`` refuses graphs with more Values than this unless ``max_nodes`` says otherwise."""
+
+FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
+"""File extensions ``save`` understands, and the Graphviz format each one is written in."""
+
+INSTALL_GRAPHVIZ = """\
+Rendering needs Graphviz's `dot` program, which was not found on the PATH. Install Graphviz:
+  Debian/Ubuntu: sudo apt-get install graphviz
+  macOS:         brew install graphviz
+  conda:         conda install -c conda-forge graphviz
+Without it, draw(...).source still gives the DOT text, and save(..., "graph.dot") still works."""
+"""The message of the ``RuntimeError`` raised when the ``dot`` program is missing."""
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_FONT = "Helvetica,Arial,sans-serif"
+
+# How each kind of node looks; the legend is generated from the same table.
+_ROLE_STYLES: dict[str, dict[str, str]] = {
+    "input": {"style": "filled", "fillcolor": "#d9ead3"},
+    "parameter": {"style": "filled", "fillcolor": "#cfe2f3"},
+    "constant": {"style": "filled,dashed", "fillcolor": "#eeeeee"},
+    "intermediate": {},
+    "root": {"style": "filled,bold", "fillcolor": "#fce5cd", "penwidth": "2"},
+}
+_LEGEND_TEXT = {
+    "input": "input",
+    "parameter": "parameter (trainable)",
+    "constant": "constant",
+    "intermediate": "intermediate value",
+    "root": "output (the Value drawn)",
+}
+_OP_STYLE = {
+    "shape": "ellipse",
+    "fontsize": "11",
+    "margin": "0.04,0.02",
+    "width": "0.3",
+    "height": "0.25",
+}
+
+
+def _graphviz() -> Any:
+    """Import the graphviz package, or explain how to install it."""
+    try:
+        import graphviz
+    except ImportError:  # pragma: no cover - graphviz is a dependency of lecturegrad
+        raise ImportError(
+            "drawing graphs needs the graphviz Python package: pip install graphviz"
+        ) from None
+    return graphviz
+
+
+# --- labels -----------------------------------------------------------------------------
+
+_RECORD_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "{": "\\{",
+        "}": "\\}",
+        "<": "\\<",
+        ">": "\\>",
+        '"': '\\"',
+        "&": "&amp;",  # Graphviz decodes HTML entities in labels
+        "\n": "\\n",
+        "\r": " ",
+        "\t": " ",
+    }
+)
+
+
+def _escape_record(text: str) -> str:
+    """Escape text for one field of a DOT record label, so it is shown literally."""
+    return text.translate(_RECORD_ESCAPES)
+
+
+_PLAIN_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "&": "&amp;", "\n": "\\n"})
+
+
+def _escape_plain(text: str) -> str:
+    """Escape text for a plain (non-record) DOT label, so it is shown literally."""
+    return text.translate(_PLAIN_ESCAPES)
+
+
+def _number(x: float, digits: int) -> str:
+    return f"{x + 0.0:.{digits}g}"  # + 0.0 shows -0.0 as 0
+
+
+def _value_label(value: Value, digits: int, show_grad: bool, horizontal: bool) -> str:
+    fields = [_escape_record(value.label)] if value.label else []
+    fields.append(f"data {_number(value.data, digits)}")
+    if show_grad:
+        fields.append(f"grad {_number(value.grad, digits)}")
+    body = " | ".join(fields)
+    # A record's fields stack across the rank direction; braces turn them around, so the
+    # fields read left to right whichever way the graph flows.
+    return "{ " + body + " }" if horizontal else body
+
+
+def _role(value: Value, root: Value) -> str:
+    if value is root:
+        return "root"
+    if value.is_parameter:
+        return "parameter"
+    if value.is_constant:
+        return "constant"
+    return "input" if value.is_leaf else "intermediate"
+
+
+def _legend_label() -> str:
+    rows = ['<TR><TD COLSPAN="2"><B>legend</B></TD></TR>']
+    for role, text in _LEGEND_TEXT.items():
+        colour = _ROLE_STYLES[role].get("fillcolor", "#ffffff")
+        rows.append(
+            f'<TR><TD BGCOLOR="{colour}" WIDTH="18"> </TD><TD ALIGN="LEFT">{text}</TD></TR>'
+        )
+    rows.append(
+        '<TR><TD>( )</TD><TD ALIGN="LEFT">operation, e.g. + * ** tanh</TD></TR>'
+        '<TR><TD>[ | ]</TD><TD ALIGN="LEFT">a Value: label | data | grad</TD></TR>'
+    )
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
+
+
+# --- groups (clusters) --------------------------------------------------------------------
+
+Groups = Mapping[str, Iterable[Value]]
+
+
+def _group_mapping(groups: object) -> Groups:
+    """Accept a mapping or an object with ``parameter_groups()`` and return the mapping."""
+    method = getattr(groups, "parameter_groups", None)
+    if callable(method):
+        groups = method()
+    if not isinstance(groups, Mapping):
+        raise TypeError(
+            "draw: groups must be a mapping {name: list of parameter Values} or an object "
+            f"with a parameter_groups() method, got {type(groups).__name__}"
+        )
+    return groups
+
+
+def _group_paths(groups: Groups) -> tuple[dict[Value, tuple[str, ...]], list[tuple[str, ...]]]:
+    """The cluster path (``"layer 1/neuron 2"`` -> ``("layer 1", "neuron 2")``) of each
+    grouped leaf, and every group's path in the mapping's order."""
+    where: dict[Value, tuple[str, ...]] = {}
+    paths: list[tuple[str, ...]] = []
+    for name, members in groups.items():
+        if not isinstance(name, str):
+            raise TypeError(f"draw: group names must be str, got {type(name).__name__}")
+        path = tuple(part.strip() for part in name.split("/"))
+        if not all(path):
+            raise ValueError(f"draw: group name {name!r} has an empty part")
+        paths.append(path)
+        for member in members:
+            if not isinstance(member, Value):
+                raise TypeError(
+                    f"draw: group {name!r} lists a {type(member).__name__}, not a Value"
+                )
+            if not member.is_leaf:
+                raise ValueError(
+                    f"draw: group {name!r} lists a Value made by {member.op!r}; only leaves "
+                    "(parameters) can be grouped"
+                )
+            previous = where.get(member)
+            if previous is None or previous == path[: len(previous)]:
+                where[member] = path  # new, or a subgroup of where it already was
+            elif path != previous[: len(path)]:
+                raise ValueError(
+                    f"draw: {member!r} is in two unrelated groups, "
+                    f"{'/'.join(previous)!r} and {name!r}"
+                )
+    return where, paths
+
+
+def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    first = paths[0]
+    length = len(first)
+    for path in paths[1:]:
+        length = min(length, len(path))
+        for i in range(length):
+            if path[i] != first[i]:
+                length = i
+                break
+    return first[:length]
+
+
+def _assign_clusters(
+    order: list[Value], groups: Groups
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The cluster path of each node in ``order`` (``()`` for outside every cluster), and
+    the group paths in the mapping's order.
+
+    * a grouped parameter goes to its group's cluster;
+    * an operation with grouped parameters among its direct children joins their cluster
+      (for children in different groups, the innermost cluster containing all of them);
+    * a one-operand operation whose child joined a cluster by the rule above joins it too
+      (the activation after ``dot(w, x) + b``);
+    * everything else stays outside.
+    """
+    where, group_order = _group_paths(groups)
+    clusters: list[tuple[str, ...]] = []
+    via_parameter: set[Value] = set()
+    index = {node: i for i, node in enumerate(order)}
+    for node in order:
+        path: tuple[str, ...] = ()
+        if node.is_leaf:
+            path = where.get(node, ())
+        else:
+            grouped = [where[c] for c in node.children if c in where]
+            if grouped:
+                path = _common_prefix(grouped)
+                if path:
+                    via_parameter.add(node)
+            elif len(node.children) == 1 and node.children[0] in via_parameter:
+                path = clusters[index[node.children[0]]]
+        clusters.append(path)
+    return clusters, group_order
+
+
+# --- draw ---------------------------------------------------------------------------------
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    digits: int = 4,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    groups: object = None,
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """The computation graph behind ``root`` as a ``graphviz.Digraph`` (nothing is rendered).
+
+    ``max_nodes`` counts Values (operation ellipses are not counted); a larger graph raises
+    ``ValueError`` (pass ``max_nodes=None`` to draw it anyway).  ``groups`` is a mapping
+    ``{name: parameter Values}`` or an object with ``parameter_groups()`` (an ``nn`` model);
+    each group becomes a cluster, and ``"/"`` in a name nests clusters.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw: expected a Value, got {type(root).__name__}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+    if type(digits) is not int or not 1 <= digits <= 17:
+        raise ValueError(f"draw: digits must be an int from 1 to 17, got {digits!r}")
+    if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
+        raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
+    graphviz = _graphviz()
+
+    order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise ValueError(
+            f"draw: the graph has {len(order)} nodes (Values), more than max_nodes="
+            f"{max_nodes}. Pass max_nodes=None to draw it anyway (Graphviz gets slow and "
+            "the picture unreadable), or draw a sub-expression, e.g. one neuron's output."
+        )
+    clusters: list[tuple[str, ...]] | None = None
+    group_order: list[tuple[str, ...]] = []
+    if groups is not None:
+        clusters, group_order = _assign_clusters(order, _group_mapping(groups))
+
+    horizontal = rankdir in ("LR", "RL")
+    graph = graphviz.Digraph(
+        name="autograd",
+        graph_attr={"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.2", "ranksep": "0.3"},
+        node_attr={"shape": "record", "fontname": _FONT, "fontsize": "12", "height": "0.3"},
+        edge_attr={"arrowsize": "0.6", "fontname": _FONT},
+    )
+    index = {node: i for i, node in enumerate(order)}
+    # Value.op is the primitive's display symbol ("**" for pow); pow's edges are labelled.
+    operand_names = {p.display: p.operand_names for p in PRIMITIVES.values()}
+    role_attrs = {role: _attributes(style) for role, style in _ROLE_STYLES.items()}
+    op_attrs = _attributes(_OP_STYLE)
+
+    # DOT statements are written as lines (graphviz's per-call quoting would dominate the
+    # time on large graphs); every label is escaped, so quoting it is just adding quotes.
+    # Node lines go to one list for the top level and one per cluster; edges come last.
+    members: dict[tuple[str, ...], list[str]] = {(): []}
+    edges: list[str] = []
+    for i, node in enumerate(order):
+        path = clusters[i] if clusters is not None else ()
+        lines = members.get(path)
+        if lines is None:
+            lines = members[path] = []
+        label = _value_label(node, digits, show_grad, horizontal)
+        lines.append(f'\tv{i} [label="{label}"{role_attrs[_role(node, root)]}]\n')
+        if node.is_leaf:
+            continue
+        lines.append(f'\top{i} [label="{_escape_plain(node.op)}"{op_attrs}]\n')
+        names = operand_names.get(node.op, ())
+        for k, child in enumerate(node.children):
+            label = f' [label="{names[k]}" fontsize=9]' if k < len(names) else ""
+            edges.append(f"\tv{index[child]} -> op{i}{label}\n")
+        edges.append(f"\top{i} -> v{i}\n")
+
+    graph.body.extend(members.pop(()))
+    if members:
+        _add_clusters(graph, graphviz, members, group_order)
+    if legend:
+        graph.body.append(f"\tlegend [label={_legend_label()} fontsize=9 shape=plaintext]\n")
+    graph.body.extend(edges)
+    return graph
+
+
+def _attributes(style: Mapping[str, str]) -> str:
+    """DOT attributes ``' key="value" ...'`` for a fixed style (no quotes in the values)."""
+    return "".join(f' {key}="{value}"' for key, value in style.items())
+
+
+def _add_clusters(
+    graph: Any,
+    graphviz: Any,
+    members: dict[tuple[str, ...], list[str]],
+    group_order: list[tuple[str, ...]],
+) -> None:
+    """Add one (nested) cluster subgraph per group path that has nodes, in group order."""
+    # A cluster is used if it or a cluster inside it has nodes.  Every path in ``members``
+    # is a group's path or a prefix of one (an operation between two groups).
+    used = {path[:depth] for path in members for depth in range(1, len(path) + 1)}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
+    for path in group_order:  # register used clusters, parents first, in group order
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix in used and prefix not in children:
+                children[prefix] = []
+                children[prefix[:-1]].append(prefix)
+    numbers = {path: k for k, path in enumerate(path for path in children if path)}
+
+    def build(path: tuple[str, ...]) -> Any:
+        cluster = graphviz.Digraph(
+            name=f"cluster_{numbers[path]}",
+            graph_attr={
+                "label": graphviz.nohtml(_escape_plain(path[-1])),
+                "style": "rounded,dashed",
+                "color": "#888888",
+                "fontsize": "11",
+                "labeljust": "l",
+            },
+        )
+        cluster.body.extend(members.get(path, ()))
+        for child in children[path]:
+            cluster.subgraph(build(child))
+        return cluster
+
+    for top in children[()]:
+        graph.subgraph(build(top))
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def save(
+    graph: Value | graphviz.Graph | graphviz.Digraph | graphviz.Source,
+    path: str | os.PathLike[str],
+    **draw_options: Any,
+) -> Path:
+    """Write a Value's graph (or a ``draw`` result) to ``path``; the extension picks the format.
+
+    ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program (a ``RuntimeError`` says
+    how to install it); ``.dot`` writes the DOT source.  The file is written atomically
+    (a temporary file renamed over ``path``), and missing parent folders are created.
+    ``draw_options`` are passed to ``draw`` when ``graph`` is a Value.
+    """
+    target = Path(path)
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"save: cannot tell the format of {str(target)!r} from its extension; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    graphviz = _graphviz()
+    if isinstance(graph, Value):
+        graph = draw(graph, **draw_options)
+    elif draw_options:
+        raise TypeError("save: draw options can only be given with a Value, not a graph")
+    if not isinstance(graph, (graphviz.Graph, graphviz.Digraph, graphviz.Source)):
+        raise TypeError(f"save: expected a Value or a graphviz graph, got {type(graph).__name__}")
+    if fmt == "dot":
+        data = graph.source.encode("utf-8")
+    else:
+        try:
+            data = graph.pipe(format=fmt)
+        except graphviz.ExecutableNotFound as exc:
+            raise RuntimeError(INSTALL_GRAPHVIZ) from exc
+        except graphviz.CalledProcessError as exc:
+            detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
+            raise RuntimeError(f"save: Graphviz's dot failed to write {fmt}: {detail}") from exc
+    _write_atomically(target, data)
+    return target
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def svg_or_none(value: Value) -> str | None:
+    """The graph behind ``value`` as SVG text, or None without Graphviz or past ``max_nodes``.
+
+    ``Value._repr_svg_`` calls this, so in Jupyter a Value displays as its graph; when this
+    returns None, Jupyter shows the ``repr`` instead.
+    """
+    try:
+        graphviz = _graphviz()
+    except ImportError:
+        return None
+    try:
+        graph = draw(value)
+    except ValueError:  # too many nodes for a picture
+        return None
+    try:
+        svg: str = graph.pipe(format="svg", encoding="utf-8")
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+        return None
+    return svg

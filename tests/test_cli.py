@@ -1,0 +1,340 @@
+"""The command line: python -m autograd "formula" name=value ... [-o graph.svg]."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import PRIMITIVES, Value, grad
+from autograd.cli import FUNCTIONS, main
+
+REPO = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def require_dot() -> None:
+    """Skip without Graphviz's dot program, except under CI, where it must be installed."""
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot program is missing, and CI must render graphs")
+        pytest.skip("Graphviz's dot program is not installed")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """main(argv) in-process: (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def gradients(stdout: str) -> dict[str, tuple[float, float]]:
+    """name -> (value, gradient) from the printed input lines."""
+    found = {}
+    for line in stdout.splitlines():
+        m = re.match(r"^(\w+) = (\S+)\s+grad = (\S+)", line)
+        if m:
+            found[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test in an empty folder, so stray files would be noticed."""
+    monkeypatch.chdir(tmp_path)
+
+
+# --- results and gradients ----------------------------------------------------------------------
+
+
+def test_prints_the_result_and_each_inputs_value_and_gradient(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "tanh(a*b + c)", "a=2", "b=-3", "c=10")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    t = math.tanh(2 * -3 + 10)
+    assert lines[0] == f"tanh(a*b + c) = {t!r}"
+    found = gradients(out)
+    assert list(found) == ["a", "b", "c"]
+    assert found["a"] == (2.0, pytest.approx((1 - t * t) * -3, rel=1e-12))
+    assert found["b"] == (-3.0, pytest.approx((1 - t * t) * 2, rel=1e-12))
+    assert found["c"] == (10.0, pytest.approx(1 - t * t, rel=1e-12))
+
+
+def test_gradients_agree_with_autograd_grad(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "x**y / sqrt(x) + sin(x*y) - 3*relu(-y)", "x=1.7", "y=-0.4")
+    assert code == 0
+    x, y = Value(1.7), Value(-0.4)
+    f = x**y / x.sqrt() + (x * y).sin() - 3 * (-y).relu()
+    dx, dy = grad(f, [x, y])
+    found = gradients(out)
+    assert found["x"][1] == dx  # printed with repr: exact
+    assert found["y"][1] == dy
+    assert out.splitlines()[0].endswith(f" = {f.data!r}")
+
+
+def test_the_function_whitelist_is_every_one_operand_primitive() -> None:
+    unary = {name for name, p in PRIMITIVES.items() if p.arity == 1}
+    assert set(FUNCTIONS) == unary
+    assert set(FUNCTIONS) >= {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"}
+    assert set(FUNCTIONS) >= {"hard_sigmoid", "abs"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_can_be_called(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run(capsys, f"{name}(x)", "x=0.7")
+    assert (code, err) == (0, "")
+    x = Value(0.7)
+    y = getattr(x, name)()
+    assert out.splitlines()[0] == f"{name}(x) = {y.data!r}"
+    assert gradients(out)["x"][1] == grad(y, [x])[0]
+
+
+def test_numbers_alone_are_computed_by_the_engines_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "2**0.5 * 3 + exp(0)")
+    assert code == 0
+    assert out.splitlines() == [f"2**0.5 * 3 + exp(0) = {2**0.5 * 3 + 1.0!r}"]
+
+
+def test_unused_inputs_get_a_zero_gradient_and_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "a*2", "a=1", "unused=5")
+    assert code == 0
+    assert gradients(out)["unused"] == (5.0, 0.0)
+    assert "not in the formula" in out
+
+
+def test_a_formula_starting_with_minus_goes_after_double_dash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "--", "-x * log(y)", "x=2", "y=3")
+    assert code == 0
+    assert gradients(out)["x"] == (2.0, pytest.approx(-math.log(3)))
+
+
+def test_options_and_inputs_may_be_mixed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "x*y", "x=2", "-o", "g.dot", "y=3")
+    assert code == 0
+    assert gradients(out) == {"x": (2.0, 3.0), "y": (3.0, 2.0)}
+    assert Path("g.dot").exists()
+
+
+def test_a_long_formula_is_evaluated_without_recursion(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "+".join(["a"] * 1000), "a=1")  # a graph 1000 deep
+    assert code == 0
+    assert gradients(out)["a"] == (1.0, 1000.0)
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert "usage: python -m autograd" in out
+    for word in ("NAME=NUMBER", "--output", "exit codes", "hard_sigmoid", ".png"):
+        assert word in out
+
+
+# --- output files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"),
+    [(".svg", b"<?xml"), (".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"), (".dot", b"digraph")],
+)
+def test_writes_the_graph_in_the_format_of_the_extension(
+    capsys: pytest.CaptureFixture[str], suffix: str, magic: bytes
+) -> None:
+    if suffix != ".dot":
+        require_dot()
+    code, out, err = run(capsys, "tanh(a*b + c)", "a=2", "b=-3", "c=10", "-o", f"out/g{suffix}")
+    assert (code, err) == (0, "")
+    path = Path("out") / f"g{suffix}"
+    assert out.splitlines()[-1] == f"wrote {path}"
+    data = path.read_bytes()
+    assert data.startswith(magic)
+    if suffix == ".svg":
+        nodes = [g for g in ET.fromstring(data).iter(f"{SVG}g") if g.get("class") == "node"]
+        assert len(nodes) == 6 + 3 + 1  # Values, operations, legend
+    if suffix == ".dot":
+        text = data.decode()
+        for name, value in (("a", "2"), ("b", "-3"), ("c", "10")):  # input names are labels
+            assert f"{{ {name} | data {value} | grad " in text
+        assert "{ tanh(a*b + c) | data 0.9993 | grad 1 }" in text  # the root shows the formula
+
+
+def test_drawing_options_reach_the_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["a/3", "a=1", "-o", "g.dot", "--digits", "2", "--rankdir", "TB", "--no-legend"]
+    code, _, _ = run(capsys, *argv)
+    assert code == 0
+    text = Path("g.dot").read_text()
+    assert "rankdir=TB" in text
+    assert "a | data 1 | grad 0.33" in text
+    assert "legend" not in text
+
+
+def test_too_many_nodes_for_max_nodes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "a+a+a+a", "a=1", "-o", "g.dot", "--max-nodes", "3")
+    assert code == 2
+    assert "4 nodes" in err and "--max-nodes none" in err
+    assert not Path("g.dot").exists()
+    assert run(capsys, "a+a+a+a", "a=1", "-o", "g.dot", "--max-nodes", "none")[0] == 0
+
+
+def test_unknown_extension_is_refused_before_computing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "a", "a=1", "-o", "graph.jpg")
+    assert code == 2
+    assert out == ""
+    assert ".svg, .png, .pdf, .dot" in err
+
+
+def test_missing_dot_exits_1_with_install_instructions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    code, _, err = run(capsys, "a*2", "a=1", "-o", "g.svg")
+    assert code == 1
+    assert "sudo apt-get install graphviz" in err and "brew install graphviz" in err
+    assert not Path("g.svg").exists()
+    assert run(capsys, "a*2", "a=1", "-o", "g.dot")[0] == 0  # .dot needs no Graphviz
+
+
+# --- refused formulas and inputs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("__import__('os').system('echo hi')", "calling anything but the functions listed"),
+        ("__import__('os')", "unknown function __import__"),
+        ("a.__class__", "attribute access"),
+        ("[x for x in ()]", "comprehensions"),
+        ("lambda: 1", "lambda"),
+        ("open('f', 'w')", "unknown function open"),
+        ("a[0]", "indexing"),
+        ("foo + a", "'foo' has no value"),
+        ("exp", "exp is a function"),
+        ("exp(a, a)", "exactly one argument"),
+        ("exp(x=a)", "one plain argument"),
+        ("exp(*a)", "one plain argument"),
+        ("'text' + a", "str constants"),
+        ("True + a", "bool constants"),
+        ("1j * a", "complex constants"),
+        ("a % 2", "operator %"),
+        ("a // 2", "operator //"),
+        ("not a", "operator not"),
+        ("a < 2", "comparisons"),
+        ("a if a else 2", "conditional"),
+        ("(b := a)", "assignments"),
+        ("f'{a}'", "f-strings"),
+        ("(a, a)", "tuples"),
+        ("a +", "invalid formula"),
+        ("import os", "invalid formula"),
+        ("", "empty"),
+        ("1e999 * a", "too large"),
+        ("(" * 300 + "a" + ")" * 300, "invalid formula"),
+        ("-" * 100_000 + "a", "too long or too deeply nested"),
+        ("log(-1) + a.__class__", "attribute access"),  # refused before anything is computed
+    ],
+)
+def test_hostile_or_malformed_formulas_exit_2(
+    capsys: pytest.CaptureFixture[str], formula: str, message: str
+) -> None:
+    code, out, err = run(capsys, "--", formula, "a=1")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("python -m autograd: error: ")
+    assert message in err
+    assert list(Path().iterdir()) == []  # nothing was written
+
+
+def test_refusal_names_what_is_allowed(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run(capsys, "a.__class__", "a=1")
+    assert "'a.__class__'" in err
+    assert "+ - * / **" in err and "tanh" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["a", "a=foo"], "'foo' is not a number"),
+        (["a + b", "a=1"], "the name 'b' has no value: add b=NUMBER"),
+        (["a", "a=1", "a=2"], "input 'a' is given twice (a=1 and a=2)"),
+        (["a", "a"], "expected an input as NAME=NUMBER"),
+        (["a", "1a=2"], "not a valid input name"),
+        (["a", "lambda=2"], "not a valid input name"),
+        (["a", "exp=2"], "name of a function"),
+        (["a", "a=nan"], "finite"),
+        (["a", "a=inf"], "finite"),
+        (["a", "a=1", "--max-nodes", "0"], "positive integer"),
+        (["a", "a=1", "--digits", "0"], "--digits"),
+        (["a", "a=1", "--rankdir", "XY"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_bad_inputs_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["log(a)", "a=-1"], "log: the operand must be > 0"),
+        (["1/a", "a=0"], "division by zero"),
+        (["1/0"], "division by zero"),
+        (["exp(a)", "a=1000"], "exp: the result overflows"),
+        (["a**0.5", "a=-4"], "pow: a negative base"),
+        (["(-8)**(1/3)"], "pow: a negative base"),
+        (["10.0**400"], "overflows"),
+        (["1e308 * 10"], "overflows"),
+        (["sqrt(x)", "x=0"], "sqrt: the derivative"),
+    ],
+)
+def test_domain_errors_exit_1(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("python -m autograd: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+# --- as a program -------------------------------------------------------------------------------
+
+
+def test_python_dash_m_autograd(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "autograd", "tanh(a*b + c)", "a=2", "b=-3", "c=10"]
+    result = subprocess.run(
+        [*argv, "-o", "graph.dot"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    t = math.tanh(4.0)
+    assert gradients(result.stdout)["c"] == (10.0, pytest.approx(1 - t * t))
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "autograd", "__import__('os').system('echo hi')"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2
+    assert "hi" not in refused.stdout
+    assert "error" in refused.stderr
