@@ -319,17 +319,18 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
     previous_of = grads.get
     for node in reversed(topological_order(root)):
         prim = node._prim
-        if prim is None:
-            continue
+        g_node = previous_of(node)
+        if prim is None or g_node is None:
+            continue  # a leaf, or a constant expression that no gradient flows into
         children = node.children
         if create_graph:
-            local = prim.derivative(grads[node], node, *children)
+            local = prim.derivative(g_node, node, *children)
         elif len(children) == 2:  # unpacked by arity: the hot path of every backward pass
-            local = prim.derivative(grads[node], node.data, children[0].data, children[1].data)
+            local = prim.derivative(g_node, node.data, children[0].data, children[1].data)
         elif len(children) == 1:
-            local = prim.derivative(grads[node], node.data, children[0].data)
+            local = prim.derivative(g_node, node.data, children[0].data)
         else:
-            local = prim.derivative(grads[node], node.data, *[c.data for c in children])
+            local = prim.derivative(g_node, node.data, *[c.data for c in children])
         if None in local:
             _check_undefined(node, prim, local)
         for child, g in zip(children, local):
@@ -340,10 +341,16 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
     return grads
 
 
+def _only_constants(node: Value) -> bool:
+    """True if every leaf under ``node`` is a constant, e.g. the ``b - 1`` that
+    ``grad(..., create_graph=True)`` builds from the constant exponent of ``a ** b``."""
+    return all(n._role == _CONSTANT for n in topological_order(node) if n._prim is None)
+
+
 def _check_undefined(node: Value, prim: Primitive, local: tuple[Any, ...]) -> None:
     """Raise if an undefined derivative would flow into anything but a constant."""
     for index, (child, g) in enumerate(zip(node.children, local)):
-        if g is None and child._role != _CONSTANT:
+        if g is None and not _only_constants(child):
             names = prim.operand_names
             which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
             operands = ", ".join(repr(c.data) for c in node.children)

@@ -16,7 +16,7 @@ actually needs a gradient, and ignores it for constants).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,8 +113,9 @@ def _pow(a: float, b: float) -> float:
 def _pow_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, ...]:
     base, exponent = _data(a), _data(b)
     d_base: Any
-    if exponent == 0:
-        d_base = 0.0  # a ** 0 is constant, also at a = 0 (PyTorch's convention)
+    if exponent == 0 and base == 0:
+        d_base = 0.0  # 0 ** 0: PyTorch's convention (elsewhere the rule below gives 0 too,
+        # and under create_graph keeps its dependence on b for d²/da db = 1/a at b = 0)
     elif base == 0 and exponent < 1:
         d_base = None  # infinite slope at 0, e.g. sqrt
     else:
@@ -218,8 +219,18 @@ def _hard_sigmoid_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ..
 # --- n-ary ------------------------------------------------------------------------------
 
 
+def _fsum(op: str, terms: Iterable[float]) -> float:
+    # fsum rounds once (exact otherwise), but raises where a plain sum would give inf/NaN.
+    try:
+        return math.fsum(terms)
+    except OverflowError:
+        raise OverflowError(f"{op}: the result overflows a float") from None
+    except ValueError:
+        raise ValueError(f"{op}: the terms include both inf and -inf") from None
+
+
 def _sum_forward(*xs: float) -> float:
-    return math.fsum(xs)
+    return _fsum("sum", xs)
 
 
 def _sum_derivative(g: Number, out: Number, *xs: Number) -> tuple[Any, ...]:
@@ -228,7 +239,7 @@ def _sum_derivative(g: Number, out: Number, *xs: Number) -> tuple[Any, ...]:
 
 def _dot_forward(*ws_then_xs: float) -> float:
     n = len(ws_then_xs) // 2
-    return math.fsum(w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:]))
+    return _fsum("dot", [w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:])])
 
 
 def _dot_derivative(g: Number, out: Number, *ws_then_xs: Number) -> tuple[Any, ...]:
