@@ -313,8 +313,14 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
-    """d root / d n for every node n root depends on, as floats or (create_graph) Values."""
+def _backpropagate(
+    root: Value, seed: Any, create_graph: bool, wanted: Sequence[Value] | None = None
+) -> dict[Value, Any]:
+    """d root / d n for every node n root depends on, as floats or (create_graph) Values.
+
+    ``wanted`` names the inputs whose gradients matter (all non-constant leaves if None): an
+    undefined derivative raises only if it would flow into one of them.
+    """
     grads: dict[Value, Any] = {root: seed}
     previous_of = grads.get
     for node in reversed(topological_order(root)):
@@ -332,7 +338,7 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
         else:
             local = prim.derivative(g_node, node.data, *[c.data for c in children])
         if None in local:
-            _check_undefined(node, prim, local)
+            _check_undefined(node, prim, local, wanted)
         for child, g in zip(children, local):
             if g is None:
                 continue  # an undefined derivative towards a constant: nobody reads it
@@ -347,16 +353,29 @@ def _only_constants(node: Value) -> bool:
     return all(n._role == _CONSTANT for n in topological_order(node) if n._prim is None)
 
 
-def _check_undefined(node: Value, prim: Primitive, local: tuple[Any, ...]) -> None:
-    """Raise if an undefined derivative would flow into anything but a constant."""
+def _leading_to(targets: Sequence[Value], node: Value) -> set[Value]:
+    """The nodes under ``node`` (inclusive) from which some target is reachable."""
+    leading = set(targets)
+    for n in topological_order(node):
+        if any(c in leading for c in n.children):
+            leading.add(n)
+    return leading
+
+
+def _check_undefined(
+    node: Value, prim: Primitive, local: tuple[Any, ...], wanted: Sequence[Value] | None
+) -> None:
+    """Raise if an undefined derivative would flow into a gradient that is asked for."""
     for index, (child, g) in enumerate(zip(node.children, local)):
-        if g is None and not _only_constants(child):
+        if g is None and (
+            not _only_constants(child) if wanted is None else child in _leading_to(wanted, child)
+        ):
             names = prim.operand_names
             which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
             operands = ", ".join(repr(c.data) for c in node.children)
             raise ValueError(
                 f"{prim.name}: the derivative with respect to {which} is undefined or "
-                f"infinite at ({operands}); only a constant may stand there"
+                f"infinite at ({operands}), and a gradient is asked for through it"
             )
 
 
@@ -374,9 +393,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
     if create_graph:
         with enable_grad():
-            grads = _backpropagate(output, _as_value(1.0, "grad"), create_graph=True)
+            grads = _backpropagate(output, _as_value(1.0, "grad"), True, inputs)
             return [_as_value(grads.get(x, 0.0), "grad") for x in inputs]
-    grads = _backpropagate(output, 1.0, create_graph=False)
+    grads = _backpropagate(output, 1.0, False, inputs)
     return [float(grads.get(x, 0.0)) for x in inputs]
 
 

@@ -616,3 +616,14 @@ def test_never_a_complex_number(base: float, exponent: float) -> None:
 def test_dot_length_mismatch() -> None:
     with pytest.raises(ValueError, match=r"dot.*2.*3"):
         autograd.dot([1.0, 2.0], [Value(1.0), Value(2.0), Value(3.0)])
+
+
+def test_grad_ignores_undefined_derivatives_towards_inputs_not_asked_for() -> None:
+    # d/de of 0 ** e is 0 (PyTorch's convention); d/db at b = 0 with e = 0.5 is infinite.
+    base, exponent = Value(0.0), Value(0.5)
+    out = base**exponent
+    assert grad(out, [exponent]) == [0.0]
+    with pytest.raises(ValueError, match=r"pow: .*base"):
+        grad(out, [base])
+    with pytest.raises(ValueError, match=r"pow: .*base"):
+        out.backward()
