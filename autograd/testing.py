@@ -48,7 +48,7 @@ CONSTANT_RANGE = (-3.0, 3.0)
 # What each primitive needs beyond the table: how to write it in a formula, how to call it
 # on Values, and tighter operand bounds where its own domain alone allows huge values or
 # slopes.  Unary primitives are Value methods of the same name and need nothing here.
-_INFIX = {"add": "+", "mul": "*", "pow": "**"}
+_INFIX = {name: prim.symbol for name, prim in PRIMITIVES.items() if prim.symbol}  # + * **
 _PAIRED = frozenset({"dot"})  # operands are ws then xs, of equal length
 _EXTRA_BOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
     "pow": ((0.1, 10.0), (-3.0, 3.0)),  # base > 0.1, moderate exponent
