@@ -1,0 +1,111 @@
+"""Small 2-D classification data sets, generated locally from a seed (no downloads, no sklearn).
+
+Every generator returns ``(xs, ys)``: ``xs`` a list of ``[x1, x2]`` points, ``ys`` a list of
+class indices (0 or 1).  The same ``seed`` always gives the same data, on every machine: only
+``random.Random`` is used.  The points are roughly centred on the origin and within [-1.5, 1.5],
+so a network with default initialisation can fit them without any rescaling.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+
+__all__ = ["Dataset", "two_moons", "spirals", "circles", "split", "DATASETS"]
+
+Dataset = tuple[list[list[float]], list[int]]
+
+
+def _check(n: int, noise: float) -> None:
+    if not isinstance(n, int) or n < 2:
+        raise ValueError(f"the number of points n must be an int >= 2, got {n!r}")
+    if not (isinstance(noise, (int, float)) and noise >= 0):
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+
+
+def _shuffled(points: list[tuple[float, float, int]], rng: random.Random) -> Dataset:
+    """Shuffle so that classes are interleaved (a split then keeps both classes)."""
+    rng.shuffle(points)
+    return [[x1, x2] for x1, x2, _ in points], [label for _, _, label in points]
+
+
+def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Two interleaving half circles (class 0 on top, class 1 below), with Gaussian noise."""
+    _check(n, noise)
+    rng = random.Random(seed)
+    points = []
+    for i in range(n):
+        label = i % 2
+        t = math.pi * rng.random()
+        if label == 0:
+            x1, x2 = math.cos(t), math.sin(t)
+        else:
+            x1, x2 = 1.0 - math.cos(t), 0.5 - math.sin(t)
+        # centre the pair of moons on the origin
+        x1 += rng.gauss(0.0, noise) - 0.5
+        x2 += rng.gauss(0.0, noise) - 0.25
+        points.append((x1, x2, label))
+    return _shuffled(points, rng)
+
+
+def spirals(n: int = 200, noise: float = 0.05, seed: int = 0, turns: float = 1.25) -> Dataset:
+    """Two interleaved Archimedean spirals, each making ``turns`` turns out from the centre."""
+    _check(n, noise)
+    rng = random.Random(seed)
+    points = []
+    for i in range(n):
+        label = i % 2
+        r = rng.random()
+        angle = 2.0 * math.pi * turns * r + math.pi * label
+        radius = 0.15 + 1.2 * r  # start a little off the centre: it is ambiguous there
+        x1 = radius * math.cos(angle) + rng.gauss(0.0, noise)
+        x2 = radius * math.sin(angle) + rng.gauss(0.0, noise)
+        points.append((x1, x2, label))
+    return _shuffled(points, rng)
+
+
+def circles(n: int = 200, noise: float = 0.08, seed: int = 0, factor: float = 0.5) -> Dataset:
+    """A ring (class 0, radius 1) around a smaller one (class 1, radius ``factor``)."""
+    _check(n, noise)
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+    rng = random.Random(seed)
+    points = []
+    for i in range(n):
+        label = i % 2
+        t = 2.0 * math.pi * rng.random()
+        radius = 1.0 if label == 0 else factor
+        x1 = radius * math.cos(t) + rng.gauss(0.0, noise)
+        x2 = radius * math.sin(t) + rng.gauss(0.0, noise)
+        points.append((x1, x2, label))
+    return _shuffled(points, rng)
+
+
+def split(
+    xs: list[list[float]], ys: list[int], held_out: float = 0.3, seed: int = 0
+) -> tuple[list[list[float]], list[int], list[list[float]], list[int]]:
+    """Shuffle, then split into (train xs, train ys, held-out xs, held-out ys)."""
+    if len(xs) != len(ys):
+        raise ValueError(f"xs and ys have different lengths ({len(xs)} and {len(ys)})")
+    if not 0 < held_out < 1:
+        raise ValueError(f"held_out must be a fraction in (0, 1), got {held_out!r}")
+    order = list(range(len(xs)))
+    random.Random(seed).shuffle(order)
+    n_held = max(1, round(held_out * len(xs)))
+    if n_held >= len(xs):
+        raise ValueError(f"held_out={held_out} leaves no training data for {len(xs)} points")
+    held, train = order[:n_held], order[n_held:]
+    return (
+        [xs[i] for i in train],
+        [ys[i] for i in train],
+        [xs[i] for i in held],
+        [ys[i] for i in held],
+    )
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "moons": two_moons,
+    "spirals": spirals,
+    "circles": circles,
+}

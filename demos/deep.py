@@ -1,0 +1,406 @@
+"""Deep learning: a multi-layer network learns to separate two classes (lecture idea 10).
+
+Each sigmoid or ReLU unit of the earlier demos is a *neuron*; neurons side by side form a
+*layer*; layers stacked between input and output are *hidden* layers, and many of them make
+the network *deep*.  Here an MLP with three hidden layers of 16 ReLU neurons (or sigmoids,
+with --activation sigmoid) reads a 2-D point and outputs two numbers, one logit per class.
+Softmax turns the logits into probabilities, and the loss is their *cross-entropy* with the
+true class (lecture idea 2: y and ŷ are both probability distributions).
+
+Training is mini-batch gradient descent (nn.fit): batches of 16 points, one update per batch,
+every gradient computed by backpropagation through the whole network.  A third of the points
+are held out: the network never trains on them, so its accuracy there shows whether it
+learned the shape of the classes or only memorised the training points.
+
+Sigmoid networks train more slowly than ReLU ones (a sigmoid's slope is at most 1/4, so the
+gradient shrinks at every layer it passes back through); with --activation sigmoid they get
+a larger learning rate and more epochs, and on circles or spirals they may still stall.
+
+At the end the trained model is saved to JSON, loaded back with nn.load, and the two are
+checked to give identical outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import autograd
+from autograd import Value
+
+from ._common import (
+    CLASS_COLOURS,
+    non_negative_float,
+    output_dir,
+    positive_float,
+    positive_int,
+    pyplot,
+    save_figure,
+    save_text,
+)
+from .datasets import DATASETS, split
+
+__all__ = ["DeepResult", "DEFAULTS", "run", "report", "add_arguments", "predict", "accuracy"]
+
+# Per data set: points, noise, and epochs that reach 100% training accuracy with the
+# default network (measured; the spirals need more epochs than the moons).
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "moons": {"n": 300, "noise": 0.1, "epochs": 100},
+    "circles": {"n": 300, "noise": 0.08, "epochs": 60},
+    "spirals": {"n": 300, "noise": 0.05, "epochs": 150},
+}
+# Sigmoid networks learn more slowly: a sigmoid's slope is at most 1/4, so the gradient
+# shrinks at every layer it flows back through.  A larger step and half as many more
+# epochs compensate (measured on all three data sets).
+LEARNING_RATES = {"relu": 0.1, "sigmoid": 5.0}
+EPOCH_FACTOR = {"relu": 1.0, "sigmoid": 1.5}
+HIDDEN = (16, 16, 16)
+BATCH_SIZE = 16
+
+
+@dataclass
+class DeepResult:
+    """What the deep demo found."""
+
+    dataset: str
+    activation: str
+    architecture: str
+    parameters: int
+    train_size: int
+    held_out_size: int
+    epochs: int
+    updates: int
+    final_loss: float  # mean training loss of the last epoch
+    train_accuracy: float
+    held_out_accuracy: float
+    reload_agrees: bool  # the saved-then-loaded model gives identical outputs
+    reload_max_difference: float
+    seconds: float
+    graph_file: Path | None
+    accuracy_curve: list[tuple[int, float, float]]  # (epoch, train, held-out)
+    files: list[Path] = field(default_factory=list)
+
+
+def predict(model: Any, x: Sequence[float]) -> int:
+    """The class with the larger logit."""
+    logits = model(x)
+    return max(range(len(logits)), key=lambda k: logits[k].data)
+
+
+def accuracy(model: Any, xs: Sequence[Sequence[float]], ys: Sequence[int]) -> float:
+    """The fraction of points classified correctly (no graph is recorded)."""
+    with autograd.no_grad():
+        right = sum(predict(model, x) == y for x, y in zip(xs, ys))
+    return right / len(xs)
+
+
+def _probability_of_class_1(model: Any, x: Sequence[float]) -> float:
+    logits = model(x)
+    # softmax over two logits = sigmoid of their difference
+    return 1.0 / (1.0 + math.exp(-(logits[1].data - logits[0].data)))
+
+
+def run(
+    out_dir: str | Path,
+    seed: int = 0,
+    quick: bool = False,
+    *,
+    dataset: str = "moons",
+    activation: str = "relu",
+    hidden: Sequence[int] | None = None,
+    epochs: int | None = None,
+    lr: float | None = None,
+    n: int | None = None,
+    noise: float | None = None,
+    batch_size: int = BATCH_SIZE,
+    grid: int | None = None,
+    progress: bool = False,
+) -> DeepResult:
+    """Train an MLP classifier, plot its decision boundary and loss, save and reload it."""
+    import nn
+    from nn.losses import cross_entropy
+
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    if activation not in LEARNING_RATES:
+        raise ValueError(f"activation must be one of {', '.join(LEARNING_RATES)}")
+    out = output_dir(out_dir)
+    defaults = DEFAULTS[dataset]
+    if quick:  # small enough for the test suite, still clearly learning
+        n = n or 120
+        hidden = hidden or (8, 8)
+        epochs = epochs or 40
+        grid = grid or 30
+    n = n or defaults["n"]
+    noise = defaults["noise"] if noise is None else noise
+    epochs = epochs or round(defaults["epochs"] * EPOCH_FACTOR[activation])
+    hidden = tuple(hidden or HIDDEN)
+    lr = lr or LEARNING_RATES[activation]
+    grid = grid or 90
+
+    xs, ys = DATASETS[dataset](n, noise=noise, seed=seed)
+    train_x, train_y, test_x, test_y = split(xs, ys, held_out=0.3, seed=seed)
+    model: Any = nn.MLP(2, [*hidden, 2], activation=activation, seed=seed)
+
+    # Accuracy on both sets about 20 times during training, at the end of an epoch.
+    per_epoch = nn.num_batches(len(train_x), batch_size)
+    every = max(1, epochs // 20)
+    curve = [(0, accuracy(model, train_x, train_y), accuracy(model, test_x, test_y))]
+
+    def measure(history: Any) -> None:
+        if history.updates % per_epoch == 0:
+            epoch = history.updates // per_epoch
+            if epoch % every == 0 or epoch == epochs:
+                curve.append(
+                    (epoch, accuracy(model, train_x, train_y), accuracy(model, test_x, test_y))
+                )
+
+    start = time.perf_counter()
+    history = nn.fit(
+        model,
+        train_x,
+        train_y,
+        loss=cross_entropy,
+        lr=lr,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        progress=progress,
+        callback=measure,
+    )
+    seconds = time.perf_counter() - start
+
+    # Save, load back, and compare outputs on every point.
+    model_path = out / "model.json"
+    model.save(model_path)
+    loaded: Any = nn.load(model_path)
+    with autograd.no_grad():
+        difference = max(abs(a.data - b.data) for x in xs for a, b in zip(model(x), loaded(x)))
+
+    result = DeepResult(
+        dataset=dataset,
+        activation=activation,
+        architecture=f"MLP(2, {[*hidden, 2]}, activation={activation!r})",
+        parameters=len(model.parameters()),
+        train_size=len(train_x),
+        held_out_size=len(test_x),
+        epochs=history.epochs,
+        updates=history.updates,
+        final_loss=history.epoch_losses[-1],
+        train_accuracy=curve[-1][1],
+        held_out_accuracy=curve[-1][2],
+        reload_agrees=difference == 0.0,
+        reload_max_difference=difference,
+        seconds=seconds,
+        graph_file=None,
+        accuracy_curve=curve,
+    )
+    result.files.append(model_path)
+    result.files.append(
+        plot_decision_boundary(
+            out / "decision_boundary.png",
+            model,
+            (train_x, train_y),
+            (test_x, test_y),
+            title=f"{dataset}: {result.architecture}",
+            subtitle=(
+                f"train accuracy {result.train_accuracy:.0%}, "
+                f"held-out accuracy {result.held_out_accuracy:.0%}"
+            ),
+            resolution=grid,
+        )
+    )
+    result.files.append(_plot_training(out / "training.png", history, curve, per_epoch))
+    graph_file = _render_neuron(out, model, train_x[0])
+    result.graph_file = graph_file
+    result.files.append(graph_file)
+    return result
+
+
+def plot_decision_boundary(
+    path: Path,
+    model: Any,
+    train: tuple[list[list[float]], list[int]],
+    held_out: tuple[list[list[float]], list[int]],
+    *,
+    title: str,
+    subtitle: str = "",
+    resolution: int = 90,
+    width: float = 5.6,
+    dpi: int = 100,
+) -> Path:
+    """Shade the plane by the model's P(class 1), draw the 50% line and the points.
+
+    The figure is ``width`` inches wide and as tall as the data's aspect ratio needs.
+    """
+    plt = pyplot()
+    points = train[0] + held_out[0]
+    pad = 0.3
+    x_lo, x_hi = min(p[0] for p in points) - pad, max(p[0] for p in points) + pad
+    y_lo, y_hi = min(p[1] for p in points) - pad, max(p[1] for p in points) + pad
+    gx = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
+    gy = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
+    with autograd.no_grad():
+        prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
+
+    from matplotlib.colors import ListedColormap
+
+    # height: the plot at equal aspect, plus room for the title and the tick labels
+    height = (width - 0.6) * (y_hi - y_lo) / (x_hi - x_lo) + 0.9
+    fig, ax = plt.subplots(figsize=(width, height))
+    # Few discrete levels keep the PNG small (it goes into the README).
+    levels = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
+    shades = ListedColormap(["#9ec5e8", "#c6dcf0", "#e6eff8", "#f8e3e3", "#f0c0c0", "#e59a9a"])
+    ax.contourf(gx, gy, prob, levels=levels, cmap=shades)
+    ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
+    for (xs, ys), marker, name in ((train, "o", "train"), (held_out, "^", "held out")):
+        for label in (0, 1):
+            chosen = [p for p, y in zip(xs, ys) if y == label]
+            if not chosen:
+                continue
+            ax.scatter(
+                [p[0] for p in chosen],
+                [p[1] for p in chosen],
+                marker=marker,
+                s=22 if marker == "o" else 30,
+                c=CLASS_COLOURS[label],
+                edgecolors="white" if marker == "o" else "k",
+                linewidths=0.6,
+                label=f"class {label}, {name}",
+            )
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal")
+    ax.set_title(f"{title}\n{subtitle}" if subtitle else title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
+    ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path, dpi=dpi)
+
+
+def _plot_training(
+    path: Path, history: Any, curve: list[tuple[int, float, float]], per_epoch: int
+) -> Path:
+    plt = pyplot()
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    epochs_axis = [(i + 1) / per_epoch for i in range(len(history.losses))]
+    loss_ax.plot(epochs_axis, history.losses, lw=0.6, alpha=0.5, label="loss of each batch")
+    loss_ax.plot(
+        range(1, len(history.epoch_losses) + 1),
+        history.epoch_losses,
+        color="C3",
+        lw=1.8,
+        label="mean loss of each epoch",
+    )
+    loss_ax.set_yscale("log")
+    loss_ax.set_xlabel("epoch")
+    loss_ax.set_ylabel("cross-entropy (log scale)")
+    loss_ax.set_title(f"Training loss: {history.updates} updates", fontsize=10)
+    loss_ax.legend(fontsize=8)
+    loss_ax.grid(alpha=0.3)
+    epochs = [e for e, _, _ in curve]
+    acc_ax.plot(epochs, [a for _, a, _ in curve], "o-", ms=3, label="train")
+    acc_ax.plot(epochs, [a for _, _, a in curve], "^-", ms=3, label="held out")
+    acc_ax.set_ylim(0.4, 1.02)
+    acc_ax.set_xlabel("epoch")
+    acc_ax.set_ylabel("accuracy")
+    acc_ax.set_title("Accuracy: held-out points are never trained on", fontsize=10)
+    acc_ax.legend(fontsize=8, loc="lower right")
+    acc_ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def _render_neuron(out: Path, model: Any, x: Sequence[float]) -> Path:
+    """Draw one first-layer neuron on one training point, after backward(), as SVG.
+
+    Without Graphviz's ``dot`` program the DOT source is written instead.
+    """
+    from autograd.render import draw, save
+
+    neuron = model.layers[0].neurons[0]
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    output = neuron(inputs)
+    output.label = "neuron 1 of layer 1"
+    output.backward()
+    graph = draw(output, groups=neuron)
+    try:
+        return save(graph, out / "neuron.svg")
+    except RuntimeError:  # no Graphviz `dot` program: keep the text form
+        return save_text(graph.source, out / "neuron.dot")
+
+
+def report(result: DeepResult) -> str:
+    """The printed summary: the network, the training, the accuracies, the reload check."""
+    agree = "identical" if result.reload_agrees else "DIFFERENT"
+    lines = [
+        f"Data: {result.dataset}, {result.train_size} training points, "
+        f"{result.held_out_size} held out.",
+        f"Network: {result.architecture}, {result.parameters} parameters.",
+        f"Training: {result.epochs} epochs of mini-batches, {result.updates} updates, "
+        f"{result.seconds:.1f} s; mean loss in the last epoch {result.final_loss:.4f}.",
+        "",
+        f"  training accuracy: {result.train_accuracy:.1%}",
+        f"  held-out accuracy: {result.held_out_accuracy:.1%}",
+        "",
+        f"Saved to model.json and loaded back: outputs {agree} on every point "
+        f"(largest difference {result.reload_max_difference:.1g}).",
+    ]
+    if result.train_accuracy < 0.95:
+        lines += [
+            "",
+            "Training accuracy is low: the network is stuck on a plateau of the loss.  Sigmoid",
+            "networks are prone to this (each sigmoid multiplies the gradient by at most 1/4),",
+            "one reason ReLU became the usual choice.  Try --activation relu, more --epochs,",
+            "or another --lr.",
+        ]
+    if result.graph_file is not None:
+        lines.append(f"One neuron's computation graph, with gradients: {result.graph_file.name}")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options: data set, activation, network size, training length."""
+    parser.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="moons", help="default: moons"
+    )
+    parser.add_argument(
+        "--activation", choices=sorted(LEARNING_RATES), default="relu", help="default: relu"
+    )
+    parser.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        metavar="WIDTH",
+        help="hidden layer widths (default: 16 16 16)",
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, default=None, help="default: per data set (x1.5 for sigmoid)"
+    )
+    parser.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate (default: 0.1 relu, 5.0 sigmoid)",
+    )
+    parser.add_argument(
+        "--n", type=positive_int, default=None, help="number of points (default 300)"
+    )
+    parser.add_argument(
+        "--noise", type=non_negative_float, default=None, help="noise of the data set"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help="default: 16")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from .__main__ import main
+
+    sys.exit(main(["deep", *sys.argv[1:]]))
