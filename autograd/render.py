@@ -15,14 +15,13 @@ program, while ``draw(...).source`` and ``.dot`` files do not.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine import Value, topological_order
+from .files import write_atomically
 from .primitives import PRIMITIVES
 
 if TYPE_CHECKING:
@@ -421,24 +420,7 @@ def save(
         except graphviz.CalledProcessError as exc:
             detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
             raise RuntimeError(f"save: Graphviz's dot failed to write {fmt}: {detail}") from exc
-    _write_atomically(target, data)
-    return target
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    return write_atomically(target, data)
 
 
 def svg_or_none(value: Value) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from autograd.files import write_atomically
 
 __all__ = [
     "add_common_arguments",
@@ -100,27 +101,11 @@ def pyplot() -> Any:
     return plt
 
 
-def _atomic_write(path: Path, write: Any) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Not tempfile.mkstemp: its files are private (0600); this one gets the umask's mode,
-    # like any file the user creates.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
-    try:
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save_figure(fig: Any, path: Path, dpi: int = 110) -> Path:
     """Save a matplotlib figure as PNG (atomically) and close it."""
     plt = pyplot()
     try:
-        _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+        write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
     finally:
         plt.close(fig)
     return path
@@ -128,7 +113,7 @@ def save_figure(fig: Any, path: Path, dpi: int = 110) -> Path:
 
 def save_text(text: str, path: Path) -> Path:
     """Write a text file atomically."""
-    return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_atomically(path, text)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
+
+from autograd.files import write_atomically
 
 from .modules import MLP, Layer, Module, Neuron
 
@@ -60,21 +61,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
             f"save: {type(model).__name__} has a parameter that is not finite (inf or NaN), "
             "which JSON cannot hold"
         ) from None
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    # Write a temporary file beside the target, then rename it over the target: os.replace
-    # is atomic on one file system, so readers see the old file or the new, never half.
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text + "\n")
 
 
 def load(path: str | os.PathLike[str]) -> Module:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value
+from autograd.files import write_atomically
 
 from .data import batches, num_batches
 from .modules import Module
@@ -82,7 +83,8 @@ class History:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            fig.savefig(os.fspath(path))
+            suffix = os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
+            write_atomically(path, lambda tmp: fig.savefig(tmp, format=suffix))
         return fig
 
 
