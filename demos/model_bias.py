@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,24 +187,24 @@ def _train(
     lr: float,
     updates: int,
     progress: bool,
-    name: str,
 ) -> int:
     """Full-batch gradient descent with momentum on the MSE; returns the number of updates."""
-    from nn import SGD
+    from nn import fit
     from nn.losses import mse
 
-    optimizer = SGD(params, lr=lr, momentum=0.9)
-    steps: Iterable[int] = range(updates)
-    if progress:
-        from tqdm import tqdm
-
-        steps = tqdm(range(updates), desc=name, leave=False)
-    for _ in steps:
-        loss = mse([model(x) for x in xs], ys)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return updates
+    history = fit(
+        model,
+        xs,
+        ys,
+        parameters=params,
+        loss=mse,
+        lr=lr,
+        momentum=0.9,
+        batch_size=len(xs),
+        max_updates=updates,
+        progress=progress,
+    )
+    return history.updates
 
 
 def _errors(
@@ -259,7 +259,7 @@ def run(
 
     fits: dict[str, FitResult] = {}
     for name, (model, params, lr) in models.items():
-        done = _train(model, params, xs, ys, lr, updates, progress, name)
+        done = _train(model, params, xs, ys, lr, updates, progress)
         mae, mse = _errors(model, xs, ys)
         with autograd.no_grad():
             curve = [model(x).data for x in grid]

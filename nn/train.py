@@ -123,6 +123,8 @@ def fit(
     lr: LearningRate,
     batch_size: int,
     parameters: Sequence[Value] | None = None,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
     epochs: int | None = None,
     max_updates: int | None = None,
     grad_tol: float | None = None,
@@ -135,7 +137,8 @@ def fit(
     Each update takes the next batch (``nn.batches``, reshuffled per epoch from ``seed``),
     computes ``loss([model(x) for x in batch_xs], batch_ys)``, backpropagates and steps.
     ``model`` is an ``nn.Module`` or any callable (then ``parameters`` names what to train).
-    ``lr`` is a number or a schedule ``lr(update) -> float`` counted from 0.
+    ``lr`` is a number or a schedule ``lr(update) -> float`` counted from 0; ``momentum`` and
+    ``weight_decay`` are passed to ``SGD``.
 
     Stopping rules (at least one): ``epochs`` completed epochs; ``max_updates`` updates;
     ``grad_tol``: stop as soon as a batch's gradient has no component larger than it in
@@ -169,7 +172,7 @@ def fit(
     if epochs is None and max_updates is None and grad_tol is None:
         raise ValueError("fit: give at least one stopping rule: epochs, max_updates or grad_tol")
 
-    optimizer = SGD(params, lr)
+    optimizer = SGD(params, lr, momentum=momentum, weight_decay=weight_decay)
     history = History()
     bar = _progress_bar(n, batch_size, epochs, max_updates) if progress else None
     try:

@@ -10,7 +10,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from nn import MLP, History, fit, losses
+from nn import MLP, SGD, History, fit, losses
 from nn.losses import hinge, mae, mse
 
 # --- the lecture's one-parameter and two-parameter models -----------------------------------
@@ -491,3 +491,31 @@ def test_same_seed_same_run_bit_identical() -> None:
     assert first.losses == second.losses  # exact equality: every bit
     _, other, _ = _moons_run(updates=8, batch_size=10, seed=1)
     assert other.losses != first.losses
+
+
+def test_fit_passes_momentum_and_weight_decay_to_sgd() -> None:
+    # The same updates by hand with nn.SGD: fit must give bit-identical parameters.
+    def run_fit() -> float:
+        w = Value(3.0)
+        fit(
+            lambda x: w * x,
+            [1.0, 2.0],
+            [2.0, 4.0],
+            parameters=[w],
+            loss=mse,
+            lr=0.05,
+            momentum=0.9,
+            weight_decay=0.01,
+            batch_size=2,
+            max_updates=20,
+        )
+        return w.data
+
+    w = Value(3.0)
+    optimizer = SGD([w], 0.05, momentum=0.9, weight_decay=0.01)
+    for _ in range(20):
+        optimizer.zero_grad()
+        mse([w * 1.0, w * 2.0], [2.0, 4.0]).backward()
+        optimizer.step()
+    assert run_fit() == w.data
+    assert w.data != 3.0
