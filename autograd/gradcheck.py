@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from .engine import Value, _to_float, grad, no_grad
+from .engine import Value, _to_float, enable_grad, grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -81,7 +81,8 @@ def gradcheck(
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0")
     values = [Value(x) for x in point]
-    out = f(*values)
+    with enable_grad():  # the analytic side needs the graph, even inside no_grad
+        out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     analytic = grad(out, values)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import GradcheckError, Value, gradcheck, numeric_gradient
+from autograd import GradcheckError, Value, gradcheck, no_grad, numeric_gradient
 
 
 def correct(x: Value, y: Value, z: Value) -> Value:
@@ -130,3 +130,9 @@ def test_an_undefined_derivative_is_an_error_not_a_pass() -> None:
     # sqrt at 0: the analytic derivative is undefined; gradcheck must not report success.
     with pytest.raises(ValueError, match="sqrt"):
         gradcheck(lambda x: x.sqrt(), [0.0])
+
+
+def test_gradcheck_works_inside_no_grad() -> None:
+    # The caller's no_grad must not make a correct function look wrong (analytic 0).
+    with no_grad():
+        assert gradcheck(lambda x, y: x * y.exp(), [0.5, -1.5])
