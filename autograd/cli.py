@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import keyword
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -127,11 +129,14 @@ _OTHER_OPERATORS: dict[type[ast.AST], str] = {
 _ALLOWED = "numbers, the named inputs, + - * / **, unary -, and calls to " + ", ".join(FUNCTIONS)
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in "..." if it was longer."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _refuse(source: str, node: ast.AST, why: str) -> ExpressionError:
     """The error for a refused part of the formula, quoting that part."""
-    segment = ast.get_source_segment(source, node) or ast.unparse(node)
-    if len(segment) > 60:
-        segment = segment[:57] + "..."
+    segment = _shorten(ast.get_source_segment(source, node) or ast.unparse(node), 60)
     return ExpressionError(f"{why}: {segment!r} (a formula may contain only {_ALLOWED})")
 
 
@@ -142,7 +147,7 @@ def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"invalid formula {source!r}: {exc.msg}") from None
+        raise ExpressionError(f"invalid formula {_shorten(source, 60)!r}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
         raise ExpressionError("invalid formula: too long or too deeply nested") from None
     source = source.strip()
@@ -169,9 +174,10 @@ def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression
             if node.id in FUNCTIONS:
                 raise _refuse(source, node, f"{node.id} is a function; call it, as in {node.id}(x)")
             if node.id not in names:
+                given = _shorten(", ".join(names), 200)
                 raise ExpressionError(
                     f"the name {node.id!r} has no value: add {node.id}=NUMBER to the command "
-                    f"line" + (f" (inputs given: {', '.join(names)})" if names else "")
+                    f"line" + (f" (inputs given: {given})" if names else "")
                 )
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
@@ -307,8 +313,8 @@ def _parser() -> argparse.ArgumentParser:
 examples:
   python -m autograd "tanh(a*b + c)" a=2 b=-3 c=10
   python -m autograd "x**2 + sin(x)" x=1.5 -o graph.svg
-  python -m autograd -o g.png -- "-x * log(y)" x=2 y=3
-      (a formula starting with - goes after --, and options before it)
+  python -m autograd "-x * log(y)" x=2 y=3 -o g.png
+      (a formula may start with -; so may one after --, as in -- "-x" x=1)
 
 the formula may contain: numbers, the named inputs, + - * / **, unary - and +,
 and calls to {", ".join(FUNCTIONS)}.
@@ -359,8 +365,56 @@ Graphviz's dot program missing, a file that cannot be written).""",
 
 
 def _root_label(formula: str) -> str:
-    text = " ".join(formula.split())
-    return text if len(text) <= 40 else text[:37] + "..."
+    return _shorten(" ".join(formula.split()), 40)
+
+
+# Stands for a formula that starts with "-" while argparse parses the rest (NUL cannot be in
+# a real command-line argument, and the text does not start with "-").
+_FORMULA_PLACEHOLDER = "\0formula\0"
+
+# An output file name glued to -o (-ograph.svg): ends in an extension, not in a float's
+# exponent (-o*1.e5 is a formula).
+_GLUED_FILE = re.compile(r"=?.*\.(?![eE][+-]?\d*$|[jJ]$)[A-Za-z]\w*")
+
+
+def _formula_position(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> int | None:
+    """The index of the formula in ``arguments`` if it starts with "-" (argparse would take
+    it for an option), else None.
+
+    The formula is the first argument that is not an option or an option's value.  A
+    single-dash token counts as an option only if it is one (``-h``, ``-o``) or is ``-o``
+    glued to a file name (``-ograph.svg``), so ``-x**2``, ``-3*x`` and ``-omega`` are
+    formulas.  Tokens starting with ``--`` are left to argparse (options, or errors for
+    unknown ones), and so is everything after ``--``.
+    """
+    takes_value = {
+        option: action.nargs != 0 for action in parser._actions for option in action.option_strings
+    }
+    i = 0
+    while i < len(arguments):
+        token = arguments[i]
+        if not token.startswith("-"):
+            return None  # the formula, and argparse reads it as one
+        if token.startswith("--"):
+            if token == "--":
+                return None
+            name, glued, _ = token.partition("=")
+            matches = [option for option in takes_value if option.startswith(name)]
+            if name in takes_value:
+                matches = [name]
+            if len(matches) != 1:
+                return None  # argparse reports the unknown or ambiguous option
+            i += 2 if takes_value[matches[0]] and not glued else 1
+        elif token in takes_value:
+            i += 2 if takes_value[token] else 1
+        elif any(
+            len(option) == 2 and takes_value[option] and token.startswith(option)
+            for option in takes_value
+        ) and _GLUED_FILE.fullmatch(token[2:]):
+            i += 1  # -ograph.svg
+        else:
+            return i
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -369,13 +423,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = _parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
+    # argparse takes a formula starting with "-" (-x**2) for an unknown option: it is
+    # replaced by a placeholder for parsing, so options may still come before or after it.
+    position = _formula_position(parser, arguments)
+    formula = None if position is None else arguments[position]
+    if position is not None:
+        arguments[position] = _FORMULA_PLACEHOLDER
     # Inputs and options may be mixed (f a=1 -o g.svg b=2); but argparse's intermixed mode
-    # mishandles "--", which a formula starting with "-" needs.
+    # mishandles "--".
     parse = parser.parse_args if "--" in arguments else parser.parse_intermixed_args
     try:
         args = parse(arguments)
     except SystemExit as exc:  # --help, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if formula is not None and args.formula == _FORMULA_PLACEHOLDER:
+        args.formula = formula
 
     def fail(code: int, message: str) -> int:
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
@@ -428,7 +490,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_nodes=args.max_nodes,
                 legend=not args.no_legend,
             )
-        except (RuntimeError, OSError) as exc:
+        except OSError as exc:
+            return fail(EXIT_FAILED, f"cannot write {str(output)!r}: {_why_not(output, exc)}")
+        except RuntimeError as exc:  # Graphviz missing or failing
             return fail(EXIT_FAILED, f"cannot write {str(output)!r}: {exc}")
         print(f"wrote {output}")
     return EXIT_OK
+
+
+def _why_not(output: Path, exc: OSError) -> str:
+    """Why ``output`` could not be written, in words (without the temporary file's name)."""
+    try:
+        if exc.errno in (errno.ENOTDIR, errno.EEXIST):  # making the folders met a file
+            for parent in reversed(output.parents):
+                if parent.exists() and not parent.is_dir():
+                    return f"{str(parent)!r} is a file, not a folder"
+        if output.is_dir():
+            return "it is a folder"
+    except OSError:  # e.g. a name too long to look at
+        pass
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None and Path(exc.filename) in output.parents:
+        reason += f" ({str(exc.filename)!r})"  # a folder that could not be made or entered
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason += f" (in the folder {str(output.parent)!r})"
+    return reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable
@@ -25,7 +26,10 @@ def write_atomically(
     # Not tempfile.mkstemp: its files are private (0600); this one gets the umask's mode,
     # like any file the user creates.  The suffix stays last so writers that look at it
     # (matplotlib) still work.
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}")
+    # The stem is cut so that a name near the file system's 255-byte limit still fits.
+    temporary = target.with_name(
+        f".{target.stem[:64]}.{secrets.token_hex(4)}.tmp{target.suffix[:16]}"
+    )
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
@@ -40,6 +44,7 @@ def write_atomically(
             os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # keep the original error, not the cleanup's
+            temporary.unlink(missing_ok=True)
         raise
     return target

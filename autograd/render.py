@@ -10,13 +10,16 @@ on every run and the source can be diffed and tested.
 
 The ``graphviz`` Python package is imported inside the functions, so importing this module
 (and ``autograd``) never needs it; *rendering* (SVG, PNG, PDF) also needs Graphviz's ``dot``
-program, while ``draw(...).source`` and ``.dot`` files do not.
+program, while ``draw(...).source`` and ``.dot`` files do not.  Without ``dot``, rendering
+raises a ``graphviz.ExecutableNotFound`` (a ``RuntimeError``) whose message is
+``INSTALL_GRAPHVIZ``: how to install Graphviz.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +44,8 @@ Rendering needs Graphviz's `dot` program, which was not found on the PATH. Insta
   macOS:         brew install graphviz
   conda:         conda install -c conda-forge graphviz
 Without it, draw(...).source still gives the DOT text, and save(..., "graph.dot") still works."""
-"""The message of the ``RuntimeError`` raised when the ``dot`` program is missing."""
+"""The message of the error raised when the ``dot`` program is missing: a subclass of
+``graphviz.ExecutableNotFound``, itself a ``RuntimeError``."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _FONT = "Helvetica,Arial,sans-serif"
@@ -79,6 +83,81 @@ def _graphviz() -> Any:
             "drawing graphs needs the graphviz Python package: pip install graphviz"
         ) from None
     return graphviz
+
+
+# --- rendering without the dot program --------------------------------------------------
+
+# Methods of graphviz.Digraph that run Graphviz (Jupyter's display goes through pipe, and
+# older graphviz releases have _repr_svg_); the graph draw() returns wraps each of them.
+_RUNS_DOT = ("render", "pipe", "view", "_repr_mimebundle_", "_repr_svg_")
+
+
+@functools.cache
+def _classes() -> tuple[type[Any], type[Any]]:
+    """Make, once, the ``graphviz.Digraph`` subclass ``draw`` returns and its missing-dot error.
+
+    They subclass graphviz's classes, which are imported lazily, hence built here.
+    """
+    graphviz = _graphviz()
+    not_found: type[Any] = type(
+        "GraphvizNotFound",
+        (graphviz.ExecutableNotFound,),
+        {
+            "__module__": __name__,
+            "__doc__": "graphviz.ExecutableNotFound whose message says how to install Graphviz.",
+            "__init__": _not_found_init,
+            "__reduce__": _not_found_reduce,
+        },
+    )
+
+    def explain(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except graphviz.ExecutableNotFound as exc:
+                if isinstance(exc, not_found):
+                    raise  # already explained (view calls render)
+                raise not_found() from exc
+
+        return run
+
+    namespace: dict[str, Any] = {
+        name: explain(getattr(graphviz.Digraph, name))
+        for name in _RUNS_DOT
+        if callable(getattr(graphviz.Digraph, name, None))
+    }
+    namespace.update(
+        __module__=__name__,
+        __doc__="The graphviz.Digraph draw() returns: rendering without Graphviz's dot "
+        "program raises an error that says how to install it.",
+        __reduce_ex__=_graph_reduce_ex,
+    )
+    graph: type[Any] = type("Graph", (graphviz.Digraph,), namespace)
+    return graph, not_found
+
+
+def _not_found_init(self: RuntimeError) -> None:
+    RuntimeError.__init__(self, INSTALL_GRAPHVIZ)
+
+
+def _not_found_reduce(self: RuntimeError) -> tuple[Callable[[], RuntimeError], tuple[()]]:
+    return _graphviz_not_found, ()  # the class is made at run time: pickle by factory
+
+
+def _graphviz_not_found() -> RuntimeError:
+    """A new missing-dot error (a ``graphviz.ExecutableNotFound``) with the install message."""
+    error: RuntimeError = _classes()[1]()
+    return error
+
+
+def _graph_reduce_ex(self: Any, protocol: object) -> tuple[Any, ...]:
+    return _empty_graph, (), dict(vars(self))  # pickle and copy by factory, as above
+
+
+def _empty_graph() -> Any:
+    """An uninitialised instance of the class ``draw`` returns (pickle fills its state in)."""
+    return object.__new__(_classes()[0])
 
 
 # --- labels -----------------------------------------------------------------------------
@@ -128,10 +207,10 @@ def _value_label(value: Value, digits: int, show_grad: bool, horizontal: bool) -
     return "{ " + body + " }" if horizontal else body
 
 
-def _role(value: Value, root: Value) -> str:
+def _role(value: Value, root: Value, grouped: Collection[Value]) -> str:
     if value is root:
         return "root"
-    if value.is_parameter:
+    if value.is_parameter or value in grouped:  # a module's Value is a parameter
         return "parameter"
     if value.is_constant:
         return "constant"
@@ -221,9 +300,9 @@ def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def _assign_clusters(
     order: list[Value], groups: Groups
-) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """The cluster path of each node in ``order`` (``()`` for outside every cluster), and
-    the group paths in the mapping's order.
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], Collection[Value]]:
+    """The cluster path of each node in ``order`` (``()`` for outside every cluster), the
+    group paths in the mapping's order, and every Value the groups list.
 
     * a grouped parameter goes to its group's cluster;
     * an operation with grouped parameters among its direct children joins their cluster
@@ -249,7 +328,7 @@ def _assign_clusters(
             elif len(node.children) == 1 and node.children[0] in via_parameter:
                 path = clusters[index[node.children[0]]]
         clusters.append(path)
-    return clusters, group_order
+    return clusters, group_order, where.keys()
 
 
 # --- draw ---------------------------------------------------------------------------------
@@ -270,7 +349,12 @@ def draw(
     ``max_nodes`` counts Values (operation ellipses are not counted); a larger graph raises
     ``ValueError`` (pass ``max_nodes=None`` to draw it anyway).  ``groups`` is a mapping
     ``{name: parameter Values}`` or an object with ``parameter_groups()`` (an ``nn`` model);
-    each group becomes a cluster, and ``"/"`` in a name nests clusters.
+    each group becomes a cluster, ``"/"`` in a name nests clusters, and every Value listed
+    is drawn as a parameter (even without ``is_parameter``).
+
+    The result is a ``graphviz.Digraph`` subclass whose ``render``, ``pipe``, ``view`` and
+    Jupyter display raise, when Graphviz's ``dot`` program is missing, a
+    ``graphviz.ExecutableNotFound`` with the message ``INSTALL_GRAPHVIZ``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: expected a Value, got {type(root).__name__}")
@@ -281,6 +365,7 @@ def draw(
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
     graphviz = _graphviz()
+    graph_class = _classes()[0]
 
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
@@ -291,11 +376,12 @@ def draw(
         )
     clusters: list[tuple[str, ...]] | None = None
     group_order: list[tuple[str, ...]] = []
+    grouped: Collection[Value] = ()
     if groups is not None:
-        clusters, group_order = _assign_clusters(order, _group_mapping(groups))
+        clusters, group_order, grouped = _assign_clusters(order, _group_mapping(groups))
 
     horizontal = rankdir in ("LR", "RL")
-    graph = graphviz.Digraph(
+    graph = graph_class(
         name="autograd",
         graph_attr={"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.2", "ranksep": "0.3"},
         node_attr={"shape": "record", "fontname": _FONT, "fontsize": "12", "height": "0.3"},
@@ -318,7 +404,7 @@ def draw(
         if lines is None:
             lines = members[path] = []
         label = _value_label(node, digits, show_grad, horizontal)
-        lines.append(f'\tv{i} [label="{label}"{role_attrs[_role(node, root)]}]\n')
+        lines.append(f'\tv{i} [label="{label}"{role_attrs[_role(node, root, grouped)]}]\n')
         if node.is_leaf:
             continue
         lines.append(f'\top{i} [label="{_escape_plain(node.op)}"{op_attrs}]\n')
@@ -391,9 +477,10 @@ def save(
 ) -> Path:
     """Write a Value's graph (or a ``draw`` result) to ``path``; the extension picks the format.
 
-    ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program (a ``RuntimeError`` says
-    how to install it); ``.dot`` writes the DOT source.  The file is written atomically
-    (a temporary file renamed over ``path``), and missing parent folders are created.
+    ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program (without it, a
+    ``graphviz.ExecutableNotFound``, a ``RuntimeError``, says how to install it); ``.dot``
+    writes the DOT source.  The file is written atomically (a temporary file renamed over
+    ``path``), and missing parent folders are created.
     ``draw_options`` are passed to ``draw`` when ``graph`` is a Value.
     """
     target = Path(path)
@@ -416,7 +503,9 @@ def save(
         try:
             data = graph.pipe(format=fmt)
         except graphviz.ExecutableNotFound as exc:
-            raise RuntimeError(INSTALL_GRAPHVIZ) from exc
+            if isinstance(exc, _classes()[1]):
+                raise  # draw()'s graph explained it already
+            raise _graphviz_not_found() from exc
         except graphviz.CalledProcessError as exc:
             detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
             raise RuntimeError(f"save: Graphviz's dot failed to write {fmt}: {detail}") from exc

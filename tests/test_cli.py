@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,6 +123,93 @@ def test_a_formula_starting_with_minus_goes_after_double_dash(
     assert gradients(out)["x"] == (2.0, pytest.approx(-math.log(3)))
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-x**2", "x=3"],
+        ["-x**2", "x=3", "-o", "g.dot"],
+        ["-o", "g.dot", "-x**2", "x=3"],
+        ["--output=g.dot", "-x**2", "x=3"],
+        ["-og.dot", "-x**2", "x=3"],
+        ["--digits", "3", "--no-legend", "-x**2", "x=3"],
+        ["--max", "none", "-x**2", "x=3"],  # argparse's abbreviations still work
+        ["-x**2", "--", "x=3"],
+        ["--", "-x**2", "x=3"],
+    ],
+)
+def test_a_formula_may_start_with_minus(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "-x**2 = -9.0"
+    assert gradients(out) == {"x": (3.0, -6.0)}
+
+
+@pytest.mark.parametrize(
+    ("argv", "first_line"),
+    [
+        (["-3*x", "x=2"], "-3*x = -6.0"),
+        (["-3"], "-3 = -3.0"),
+        (["-omega", "omega=2"], "-omega = -2.0"),  # not -o with the file "mega"
+        (["-o*1.e5", "o=1"], "-o*1.e5 = -100000.0"),
+        (["-hx", "hx=2"], "-hx = -2.0"),
+        (["-tanh(x)", "x=0", "--rankdir", "TB"], "-tanh(x) = -0.0"),
+    ],
+)
+def test_formulas_starting_with_minus_that_look_like_options(
+    capsys: pytest.CaptureFixture[str], argv: list[str], first_line: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == first_line
+    assert list(Path().iterdir()) == []
+
+
+def test_a_formula_starting_with_minus_can_be_drawn(capsys: pytest.CaptureFixture[str]) -> None:
+    require_dot()
+    code, out, err = run(capsys, "-o", "out.svg", "-x", "x=1")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == ["-x = -1.0", "x = 1.0   grad = -1.0", "wrote out.svg"]
+    assert Path("out.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_minus_formula_with_a_dot_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "-o", "out.dot", "-x", "x=1")
+    assert code == 0
+    assert out.splitlines()[-1] == "wrote out.dot"
+    assert "{ -x | data -1 | grad 1 }" in Path("out.dot").read_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-x", "x=1", "--rankdir", "XY"], "invalid choice"),
+        (["--bogus", "x", "x=1"], "unrecognized arguments: --bogus"),
+        (["-o", "-x", "x=1"], "expected one argument"),
+        (["-ograph.jpg", "-x", "x=1"], "cannot tell the format of 'graph.jpg'"),
+        (["-x.__class__", "x=1"], "attribute access"),
+        (["-__import__('os').system('echo hi')"], "calling anything but the functions"),
+        (["-"], "invalid formula"),
+    ],
+)
+def test_bad_command_lines_with_minus_formulas_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert list(Path().iterdir()) == []
+
+
+def test_help_still_works_around_a_minus_formula(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["-h"], ["-x", "--help"], ["--help", "-x"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        assert out.startswith("usage: python -m autograd")
+
+
 def test_options_and_inputs_may_be_mixed(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "x*y", "x=2", "-o", "g.dot", "y=3")
     assert code == 0
@@ -205,6 +294,73 @@ def test_missing_dot_exits_1_with_install_instructions(
     assert "sudo apt-get install graphviz" in err and "brew install graphviz" in err
     assert not Path("g.svg").exists()
     assert run(capsys, "a*2", "a=1", "-o", "g.dot")[0] == 0  # .dot needs no Graphviz
+
+
+def test_a_file_in_the_way_exits_1_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    Path("blocker").write_text("a file")
+    for target in ("blocker/g.dot", "blocker/sub/g.dot"):
+        code, _, err = run(capsys, "a*2", "a=1", "-o", target)
+        assert code == 1
+        assert err == (
+            f"python -m autograd: error: cannot write {target!r}: 'blocker' is a file, "
+            "not a folder\n"
+        )
+    Path("folder.dot").mkdir()
+    code, _, err = run(capsys, "a*2", "a=1", "-o", "folder.dot")
+    assert code == 1
+    assert "cannot write 'folder.dot': it is a folder" in err
+    assert "tmp" not in err  # the temporary file's name is not shown
+    assert sorted(p.name for p in Path().iterdir()) == ["blocker", "folder.dot"]
+
+
+def test_a_folder_that_cannot_be_made_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a user who is not root gets for -o /nonexistent/g.svg.
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", "/nonexistent")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    code, out, err = run(capsys, "a*2", "a=1", "-o", "/nonexistent/g.dot")
+    assert code == 1
+    assert "grad" in out  # the results were printed before the drawing failed
+    assert err == (
+        "python -m autograd: error: cannot write '/nonexistent/g.dot': Permission denied "
+        "('/nonexistent')\n"
+    )
+
+
+def test_a_read_only_folder_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulated, because root (as in CI) may write into a read-only folder.
+    Path("locked").mkdir()
+    real_open = os.open
+
+    def deny_in_locked(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent.name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny_in_locked)
+    code, _, err = run(capsys, "a*2", "a=1", "-o", "locked/g.dot")
+    assert code == 1
+    assert "cannot write 'locked/g.dot': Permission denied (in the folder 'locked')" in err
+
+
+def test_long_formulas_and_input_lists_are_shortened_in_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    many = [f"x{i}=1" for i in range(1000)]
+    code, _, err = run(capsys, "y", *many)
+    assert code == 2
+    assert "the name 'y' has no value" in err and "x1, x2" in err and "..." in err
+    assert len(err) < 400
+    code, _, err = run(capsys, "a + " * 1000 + ")", "a=1")
+    assert code == 2
+    assert "invalid formula" in err and len(err) < 200
 
 
 # --- refused formulas and inputs ----------------------------------------------------------------
@@ -338,3 +494,54 @@ def test_python_dash_m_autograd(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "hi" not in refused.stdout
     assert "error" in refused.stderr
+
+
+def program(tmp_path: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """python -m autograd ARGV in ``tmp_path``."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd", *argv],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+
+
+def test_the_program_takes_a_minus_formula(tmp_path: Path) -> None:
+    result = program(tmp_path, "-x**2", "x=3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "-x**2 = -9.0"
+    assert gradients(result.stdout) == {"x": (3.0, -6.0)}
+
+
+def test_the_program_reports_unwritable_output_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file")
+    result = program(tmp_path, "a*2", "a=1", "-o", "blocker/g.svg")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "'blocker' is a file, not a folder" in result.stderr
+
+
+def test_the_program_escapes_what_the_terminal_cannot_show(tmp_path: Path) -> None:
+    result = program(tmp_path, "π*2", "π=1", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "\\u03c0*2 = 2.0"
+
+
+def test_the_program_is_quiet_when_the_reader_stops_early(tmp_path: Path) -> None:
+    many = [f"x{i}=1" for i in range(20000)]  # more output than a pipe holds
+    with subprocess.Popen(
+        [sys.executable, "-m", "autograd", "x0", *many],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # like | head -1
+        err = process.stderr.read().decode()
+        code = process.wait()
+    assert code in (0, 1)
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -46,3 +46,8 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path: Path) -
         write_atomically(path, crash)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_a_name_near_the_length_limit_still_works(tmp_path: Path) -> None:
+    name = "n" * 250 + ".json"  # 255 bytes: the longest name most file systems allow
+    assert write_atomically(tmp_path / name, "ok").read_text() == "ok"

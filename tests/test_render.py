@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import graphviz
@@ -279,6 +282,23 @@ def test_leaves_are_styled_by_role_as_the_legend_explains() -> None:
     assert "dashed" in drawn[name[constant]]
     assert "bold" in drawn[name[y]]
     assert 'shape="ellipse"' in drawn["op4"]
+
+
+def test_values_listed_in_groups_are_drawn_as_parameters_without_the_flag() -> None:
+    w, b = Value(0.5, label="w"), Value(0.1, label="b")  # a module's, but not flagged
+    x = Value(2.0, label="x")
+    assert not (w.is_parameter or b.is_parameter)
+    y = (w * x + b).tanh()
+    order = topological_order(y)
+    name = {v: f"v{i}" for i, v in enumerate(order)}
+    parameter = legend_rows(draw(y).source)["parameter (trainable)"]
+
+    plain = nodes(draw(y).source)
+    assert fill(plain[name[w]]) != parameter  # without groups: an input
+    drawn = nodes(draw(y, groups={"neuron": [w, b]}).source)
+    assert fill(drawn[name[w]]) == fill(drawn[name[b]]) == parameter
+    assert fill(drawn[name[x]]) == legend_rows(draw(y).source)["input"]  # not grouped
+    assert fill(nodes(draw(w, groups={"n": [w]}).source)["v0"]) != parameter  # root wins
 
 
 def test_a_leaf_root_is_styled_as_the_root() -> None:
@@ -593,6 +613,100 @@ def test_missing_dot_says_how_to_install_graphviz(tmp_path: Path, suffix: str) -
     assert ".source" in message
     assert isinstance(info.value.__cause__, graphviz.ExecutableNotFound)
     assert [p.name for p in tmp_path.iterdir()] == ["empty-path"]
+
+
+def assert_says_how_to_install_graphviz(error: BaseException) -> None:
+    """The missing-dot error: graphviz's own exception type, with the install message."""
+    assert isinstance(error, graphviz.ExecutableNotFound)  # callers catching it still work
+    assert isinstance(error, RuntimeError)
+    message = str(error)
+    assert message == INSTALL_GRAPHVIZ
+    for command in ("sudo apt-get install graphviz", "brew install graphviz", "conda install"):
+        assert command in message
+    assert ".source" in message
+    cause = error.__cause__
+    assert isinstance(cause, graphviz.ExecutableNotFound)  # graphviz's original is kept
+    assert "failed to execute" in str(cause)
+
+
+@pytest.mark.usefixtures("no_dot")
+@pytest.mark.parametrize(
+    "use",
+    [
+        pytest.param(lambda g, d: g.render(d / "graph", format="svg"), id="render"),
+        pytest.param(lambda g, d: g.render(d / "graph", format="png", view=True), id="render-view"),
+        pytest.param(lambda g, d: g.view(d / "graph"), id="view"),
+        pytest.param(lambda g, d: g.pipe(format="svg"), id="pipe"),
+        pytest.param(lambda g, d: g.pipe(format="svg", encoding="utf-8"), id="pipe-text"),
+        pytest.param(lambda g, d: g._repr_mimebundle_(), id="jupyter"),
+        pytest.param(lambda g, d: g._repr_mimebundle_(include=["image/png"]), id="jupyter-png"),
+    ],
+)
+def test_rendering_a_drawing_without_dot_says_how_to_install_graphviz(
+    tmp_path: Path, use: Callable[[graphviz.Digraph, Path], object]
+) -> None:
+    _, _, _, out = abc()
+    with pytest.raises(graphviz.ExecutableNotFound) as info:
+        use(draw(out), tmp_path)
+    assert_says_how_to_install_graphviz(info.value)
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_save_without_dot_raises_the_same_error_for_a_value_or_a_drawing(tmp_path: Path) -> None:
+    _, _, _, out = abc()
+    for graph in (out, draw(out), graphviz.Source(draw(out).source)):
+        with pytest.raises(RuntimeError) as info:
+            save(graph, tmp_path / "graph.svg")
+        assert_says_how_to_install_graphviz(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["empty-path"]
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_the_missing_dot_error_survives_pickling() -> None:  # e.g. from a worker process
+    with pytest.raises(RuntimeError) as info:
+        draw(Value(1.0)).pipe(format="svg")
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is type(info.value)
+    assert str(again) == INSTALL_GRAPHVIZ
+
+
+def test_draw_returns_a_digraph_whose_source_is_plain_dot() -> None:
+    loss, groups, _ = two_layer_net()
+    drawn = draw(loss, groups=groups)
+    assert isinstance(drawn, graphviz.Digraph)
+    plain = graphviz.Digraph(
+        name=drawn.name,
+        graph_attr=drawn.graph_attr,
+        node_attr=drawn.node_attr,
+        edge_attr=drawn.edge_attr,
+        body=drawn.body,
+    )
+    assert drawn.source == plain.source  # the subclass changes nothing in the DOT text
+    assert type(draw(loss)) is type(drawn)  # one class, made once
+
+
+def test_a_drawing_can_be_copied_and_pickled() -> None:
+    _, _, _, out = abc()
+    drawn = draw(out)
+    for again in (drawn.copy(), copy.copy(drawn), copy.deepcopy(drawn)):
+        assert type(again) is type(drawn)
+        assert again.source == drawn.source
+    unpickled = pickle.loads(pickle.dumps(drawn))
+    assert type(unpickled) is type(drawn)
+    assert unpickled.source == drawn.source
+    deep = copy.deepcopy(drawn)
+    deep.node("extra")
+    assert "extra" not in drawn.source
+
+
+def test_a_drawing_renders_with_dot(tmp_path: Path) -> None:
+    require_dot()
+    _, _, _, out = abc()
+    drawn = draw(out)
+    path = Path(drawn.render(tmp_path / "graph", format="svg"))
+    assert path == tmp_path / "graph.svg"
+    assert len(svg_groups(path.read_text(), "node")) == 8
+    assert drawn._repr_mimebundle_()["image/svg+xml"].startswith("<?xml")
 
 
 @pytest.mark.usefixtures("no_dot")
