@@ -7,8 +7,10 @@
 * ``binary_cross_entropy``, ``binary_cross_entropy_with_logits``, ``hinge``: one Value and
   one target, or a list of Values with one target each.
 
-Bad targets (wrong length, class out of range, not a distribution) raise a ValueError that
-names the loss and the operand.
+Bad targets (wrong length, class out of range or not a whole number, not a distribution,
+NaN or inf, a bool, a label outside {0..1} or {-1, +1}) raise a ValueError that names the
+loss and the operand; a target that is not a number at all (a str, None) is a TypeError.
+A class index may be any integral-valued real number: 1, 1.0, numpy.int64(1).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 
 import autograd
 from autograd import Value
+
+from .modules import _brief
 
 __all__ = [
     "mae",
@@ -41,6 +45,11 @@ _DISTRIBUTION_TOLERANCE = 1e-6
 
 def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _is_bool(x: object) -> bool:
+    """True for ``bool`` and numpy's ``bool_`` (a number to Python, but not a valid target)."""
+    return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
 def _is_sequence(x: object) -> bool:
@@ -66,9 +75,11 @@ def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Val
             raise ValueError(
                 f"{name}: pred{at} is a single value but target{at} is a sequence of {len(target)}"
             )
+        if _is_bool(target):
+            raise ValueError(f"{name}: target{at} must be a number, not a bool ({target!r})")
         if not (isinstance(target, Value) or _is_number(target)):
             raise TypeError(
-                f"{name}: target{at} must be a number, got {type(target).__name__} {target!r}"
+                f"{name}: target{at} must be a number, got {type(target).__name__} {_brief(target)}"
             )
         if _is_number(target) and not math.isfinite(target):
             raise ValueError(f"{name}: target{at} is not finite: {target!r}")
@@ -135,8 +146,22 @@ def _log_sum_exp(logits: list[Value]) -> Value:
 
 def _cross_entropy_one(logits: list[Value], target: object, name: str, where: str) -> Value:
     n = len(logits)
-    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
-        k = int(target)
+    if _is_bool(target):
+        raise ValueError(
+            f"{name}: target{where} must be a class index (0 to {n - 1}) or a list of "
+            f"probabilities, not a bool ({target!r})"
+        )
+    if isinstance(target, numbers.Real):  # int, float, numpy scalars: integral values only
+        if isinstance(target, numbers.Integral):
+            k = int(target)
+        else:
+            t = float(target)
+            if not (math.isfinite(t) and t.is_integer()):
+                raise ValueError(
+                    f"{name}: target{where} {target!r} is not a class index: "
+                    f"expected a whole number from 0 to {n - 1}"
+                )
+            k = int(t)
         if not 0 <= k < n:
             raise ValueError(
                 f"{name}: target{where} class index {k} is out of range for {n} logits "
@@ -148,7 +173,12 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
         if len(probs) != n:
             raise ValueError(f"{name}: target{where} has {len(probs)} probabilities for {n} logits")
         for i, p in enumerate(probs):
-            if not _is_number(p) or not 0.0 <= p <= 1.0:
+            if not (_is_bool(p) or _is_number(p)):
+                raise TypeError(
+                    f"{name}: target{where}[{i}] must be a probability (a number), "
+                    f"got {type(p).__name__} {_brief(p)}"
+                )
+            if _is_bool(p) or not 0.0 <= p <= 1.0:
                 raise ValueError(
                     f"{name}: target{where}[{i}] must be a probability in [0, 1], got {p!r}"
                 )
@@ -163,7 +193,7 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
         return -autograd.dot([float(p) for p in probs], [v - lse for v in logits])
     raise TypeError(
         f"{name}: target{where} must be a class index (int) or a list of probabilities, "
-        f"got {type(target).__name__} {target!r}"
+        f"got {type(target).__name__} {_brief(target)}"
     )
 
 
@@ -228,8 +258,14 @@ def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, float]
     pairs = []
     for p, t, at in zip(preds, targets, where):
         if not (isinstance(p, Value) or _is_number(p)):
-            raise TypeError(f"{name}: pred{at} must be a Value, got {type(p).__name__} {p!r}")
-        if not _is_number(t) or not math.isfinite(t):
+            raise TypeError(f"{name}: pred{at} must be a Value, got {type(p).__name__} {_brief(p)}")
+        if _is_bool(t):
+            raise ValueError(f"{name}: target{at} must be a number, not a bool ({t!r})")
+        if not _is_number(t):
+            raise TypeError(
+                f"{name}: target{at} must be a number, got {type(t).__name__} {_brief(t)}"
+            )
+        if not math.isfinite(t):
             raise ValueError(f"{name}: target{at} must be a finite number, got {t!r}")
         pairs.append((p if isinstance(p, Value) else Value(float(p)), float(t)))
     return pairs

@@ -19,6 +19,7 @@ import math
 import numbers
 import os
 import random
+import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +31,25 @@ Number = float | int
 Input = Value | Number
 Inputs = Input | Sequence[Input]
 Seed = int | random.Random
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = 60
+_BRIEF.maxother = 60
+_BRIEF.maxlong = 40
+
+
+def _brief(value: object) -> str:
+    """``repr(value)`` cut to a few dozen characters, so error messages stay short."""
+    return _BRIEF.repr(value)
+
+
+def _name_some(names: Sequence[str], total: int | None = None, limit: int = 5) -> str:
+    """The first ``limit`` names as a list, then "and N more" if ``total`` is larger."""
+    total = len(names) if total is None else total
+    shown = list(names[:limit])
+    listed = "[" + ", ".join(_brief(n) for n in shown) + "]"
+    return f"{listed} and {total - len(shown)} more" if total > len(shown) else listed
 
 
 def _linear(z: Value) -> Value:
@@ -50,20 +70,21 @@ def _check_activation(activation: object, who: str) -> str:
     if not isinstance(activation, str):
         raise TypeError(
             f"{who}: activation must be a name (one of {', '.join(ACTIVATIONS)}), "
-            f"got {type(activation).__name__} {activation!r}"
+            f"got {type(activation).__name__} {_brief(activation)}"
         )
     if activation not in ACTIVATIONS:
         raise ValueError(
-            f"{who}: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            f"{who}: unknown activation {_brief(activation)}; "
+            f"choose one of {', '.join(ACTIVATIONS)}"
         )
     return activation
 
 
 def _check_count(n: object, who: str, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{who}: {what} must be an int, got {type(n).__name__} {n!r}")
+        raise TypeError(f"{who}: {what} must be an int, got {type(n).__name__} {_brief(n)}")
     if n < 1:
-        raise ValueError(f"{who}: {what} must be >= 1, got {n!r}")
+        raise ValueError(f"{who}: {what} must be >= 1, got {_brief(n)}")
     return int(n)
 
 
@@ -73,6 +94,44 @@ def _rng(seed: object, who: str) -> random.Random:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{who}: seed must be an int or a random.Random, got {type(seed).__name__}")
     return random.Random(int(seed))
+
+
+def _check_sizes(sizes: object, who: str) -> list[int]:
+    """An MLP's layer widths: a non-empty sequence of ints >= 1."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"{who}: sizes must be a list of layer widths, got {_brief(sizes)}")
+    if not sizes:
+        raise ValueError(f"{who}: sizes must name at least one layer")
+    return [_check_count(s, who, f"sizes[{i}]") for i, s in enumerate(sizes)]
+
+
+def _layer_activations(
+    n: int, activation: object, output_activation: object, who: str = "MLP"
+) -> list[str]:
+    """One activation name per layer of an ``n``-layer MLP (see ``MLP``)."""
+    if isinstance(activation, str):
+        hidden = [activation] * (n - 1)
+        out = "linear" if output_activation is None else output_activation
+        names: list[object] = [*hidden, out]
+    elif isinstance(activation, Sequence) and not isinstance(activation, bytes):
+        names = list(activation)
+        if len(names) == n:
+            if output_activation is not None:
+                raise ValueError(
+                    f"{who}: activation lists all {n} layers, so output_activation must be left out"
+                )
+        elif len(names) == n - 1:
+            names.append("linear" if output_activation is None else output_activation)
+        else:
+            raise ValueError(
+                f"{who}: activation must list {n - 1} (hidden) or {n} (all) layers, "
+                f"got {len(names)}"
+            )
+    else:
+        raise TypeError(
+            f"{who}: activation must be a name or a list of names, got {type(activation).__name__}"
+        )
+    return [_check_activation(a, f"{who} layer {i + 1}") for i, a in enumerate(names)]
 
 
 def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
@@ -101,10 +160,74 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
     return values
 
 
+def _uses_discovery(module: Module) -> bool:
+    """True if ``module`` overrides neither ``parameter_groups`` nor ``parameters``."""
+    cls = type(module)
+    return cls.parameter_groups is Module.parameter_groups and cls.parameters is Module.parameters
+
+
+def _discover(module: Module, seen: set[int]) -> dict[str, list[Value]]:
+    """``module``'s parameters found in its public attributes, in definition order.
+
+    ``seen`` holds the ids of the Values and Modules already collected: each is taken once
+    (the first time it is reached), which also stops cycles between modules.
+    """
+    seen.add(id(module))
+    groups: dict[str, list[Value]] = {}
+    for attr, value in getattr(module, "__dict__", {}).items():
+        if not isinstance(attr, str) or attr.startswith("_"):
+            continue
+        if isinstance(value, Value):
+            _add_leaves(groups, attr, [value], seen)
+        elif isinstance(value, Module):
+            _add_module(groups, attr, value, seen)
+        elif isinstance(value, (list, tuple)) and value:
+            if all(isinstance(v, Value) for v in value):
+                _add_leaves(groups, attr, list(value), seen)
+            elif all(isinstance(v, Module) for v in value):
+                for i, sub in enumerate(value):
+                    _add_module(groups, f"{attr} {i + 1}", sub, seen)
+    return groups
+
+
+def _add_leaves(
+    groups: dict[str, list[Value]], name: str, values: list[Value], seen: set[int]
+) -> None:
+    """Add the not-yet-seen leaves among ``values`` as group ``name``, marked as parameters."""
+    leaves = [v for v in values if v.is_leaf and id(v) not in seen]
+    for v in leaves:
+        seen.add(id(v))
+        v.is_parameter = True
+    if leaves:
+        groups[name] = leaves
+
+
+def _add_module(
+    groups: dict[str, list[Value]], prefix: str, module: Module, seen: set[int]
+) -> None:
+    """Add a sub-module's groups as ``prefix/name``, skipping what was already collected."""
+    if id(module) in seen:
+        return
+    if _uses_discovery(module):
+        nested = _discover(module, seen)
+    else:
+        seen.add(id(module))
+        nested = {}
+        for name, group in module.parameter_groups().items():
+            fresh = [p for p in group if id(p) not in seen]
+            seen.update(id(p) for p in fresh)
+            if fresh:
+                nested[name] = fresh
+    for name, group in nested.items():
+        groups[f"{prefix}/{name}"] = group
+
+
 class Module:
     """Base class of models: parameters, gradients reset, state and saving.
 
-    A subclass overrides ``__call__`` and either ``parameter_groups`` or ``parameters``.
+    A subclass overrides ``__call__``.  Its parameters are found automatically in its public
+    attributes (see ``parameter_groups``), unless it overrides ``parameter_groups`` or
+    ``parameters`` to list them itself.
     """
 
     def __call__(self, x: Any) -> Any:
@@ -112,16 +235,33 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}: __call__ is not implemented")
 
     def parameter_groups(self) -> dict[str, list[Value]]:
-        """Parameters grouped by name ("/" for nesting), for drawing and state dicts."""
-        return {"parameters": self.parameters()}
+        """Parameters grouped by name ("/" for nesting), for drawing and state dicts.
+
+        By default they are discovered in the instance's attributes, in the order they were
+        first assigned (``vars(self)``); names starting with "_" are skipped:
+
+        * a leaf Value ``self.w`` is the group "w";
+        * a list or tuple of Values ``self.ws`` is the group "ws" (its leaves);
+        * a Module ``self.body`` adds its own groups as "body/<name>";
+        * a list or tuple of Modules ``self.blocks`` adds "blocks 1/<name>", "blocks 2/...";
+        * anything else (numbers, dicts, mixed lists, Values made by an operation such as a
+          cached output) is ignored.
+
+        A Value or Module reached twice (shared) is taken the first time only.  Discovered
+        Values are marked ``is_parameter = True``.  A subclass that overrides only
+        ``parameters()`` gets the single group "parameters".  No parameters give ``{}``.
+        """
+        if type(self).parameters is not Module.parameters:
+            return {"parameters": self.parameters()}
+        return _discover(self, set())
 
     def parameters(self) -> list[Value]:
         """Every trainable Value, in a stable order (the order of ``parameter_groups``)."""
         if type(self).parameter_groups is Module.parameter_groups:
-            raise NotImplementedError(
-                f"{type(self).__name__}: override parameters() or parameter_groups()"
-            )
-        return [p for group in self.parameter_groups().values() for p in group]
+            groups = _discover(self, set())  # not via parameter_groups: no recursion
+        else:
+            groups = self.parameter_groups()
+        return [p for group in groups.values() for p in group]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0 (``backward`` accumulates into it)."""
@@ -143,26 +283,28 @@ class Module:
         if missing or unexpected:
             raise ValueError(
                 f"{who}: the state does not match the model: "
-                f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
+                f"missing {_name_some(missing) if missing else 'nothing'}, "
+                f"unexpected {_name_some(unexpected) if unexpected else 'nothing'}"
             )
         checked: list[tuple[Value, float]] = []
         for name, group in groups.items():
             values = state[name]
             if not isinstance(values, (list, tuple)):
                 raise ValueError(
-                    f"{who}: {name!r} must be a list of numbers, got {type(values).__name__}"
+                    f"{who}: {_brief(name)} must be a list of numbers, got {type(values).__name__}"
                 )
             if len(values) != len(group):
                 raise ValueError(
-                    f"{who}: {name!r} has {len(values)} value(s), the model has {len(group)}"
+                    f"{who}: {_brief(name)} has {len(values)} value(s), the model has {len(group)}"
                 )
             for i, v in enumerate(values):
                 if isinstance(v, bool) or not isinstance(v, numbers.Real):
                     raise ValueError(
-                        f"{who}: {name!r}[{i}] must be a number, got {type(v).__name__} {v!r}"
+                        f"{who}: {_brief(name)}[{i}] must be a number, "
+                        f"got {type(v).__name__} {_brief(v)}"
                     )
                 if not math.isfinite(v):
-                    raise ValueError(f"{who}: {name!r}[{i}] is not finite: {v!r}")
+                    raise ValueError(f"{who}: {_brief(name)}[{i}] is not finite: {v!r}")
                 checked.append((group[i], float(v)))
         # Only now write, so a bad state leaves the model untouched.
         for p, v in checked:
@@ -263,48 +405,14 @@ class MLP(Module):
         seed: Seed = 0,
     ) -> None:
         self.nin = _check_count(nin, "MLP", "nin")
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-            raise TypeError(f"MLP: sizes must be a list of layer widths, got {sizes!r}")
-        if not sizes:
-            raise ValueError("MLP: sizes must name at least one layer")
-        self.sizes = [_check_count(s, "MLP", f"sizes[{i}]") for i, s in enumerate(sizes)]
-        self.activations = self._layer_activations(activation, output_activation)
+        self.sizes = _check_sizes(sizes, "MLP")
+        self.activations = _layer_activations(len(self.sizes), activation, output_activation)
         rng = _rng(seed, "MLP")
         widths = [self.nin, *self.sizes]
         self.layers = [
             Layer(widths[i], widths[i + 1], self.activations[i], seed=rng)
             for i in range(len(self.sizes))
         ]
-
-    def _layer_activations(
-        self, activation: str | Sequence[str], output_activation: str | None
-    ) -> list[str]:
-        n = len(self.sizes)
-        if isinstance(activation, str):
-            hidden = [activation] * (n - 1)
-            out = "linear" if output_activation is None else output_activation
-            names = [*hidden, out]
-        elif isinstance(activation, Sequence):
-            names = list(activation)
-            if len(names) == n:
-                if output_activation is not None:
-                    raise ValueError(
-                        f"MLP: activation lists all {n} layers, so output_activation "
-                        "must be left out"
-                    )
-            elif len(names) == n - 1:
-                names.append("linear" if output_activation is None else output_activation)
-            else:
-                raise ValueError(
-                    f"MLP: activation must list {n - 1} (hidden) or {n} (all) layers, "
-                    f"got {len(names)}"
-                )
-        else:
-            raise TypeError(
-                f"MLP: activation must be a name or a list of names, "
-                f"got {type(activation).__name__}"
-            )
-        return [_check_activation(a, f"MLP layer {i + 1}") for i, a in enumerate(names)]
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The output for one example: a Value if the last layer has one neuron, else a list."""

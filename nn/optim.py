@@ -28,6 +28,7 @@ class SGD:
     ``buf = g`` on the first step, else ``momentum * buf + g``; then ``p -= lr * buf``
     (without momentum, ``p -= lr * g``).  This is torch.optim.SGD with dampening 0 and
     nesterov False.  ``lr`` is a number or a callable of the update count (0, 1, 2, ...).
+    Every parameter must be a leaf Value; ``SGD`` marks each ``is_parameter = True``.
     """
 
     def __init__(
@@ -58,6 +59,10 @@ class SGD:
         self.weight_decay = _check_rate(weight_decay, "SGD", "weight_decay")
         self.updates = 0
         self._buffers: list[float] | None = None
+        for p in self.params:
+            # A Value handed to an optimizer is trainable: drawings style it as a parameter.
+            # Done last, so a rejected call marks nothing.
+            p.is_parameter = True
 
     def current_lr(self) -> float:
         """The learning rate the next ``step`` will use."""

@@ -144,7 +144,16 @@ def fit(
     ``grad_tol``: stop as soon as a batch's gradient has no component larger than it in
     absolute value (0 means exactly zero); that batch is not stepped nor counted.  If limits
     meet at once, "epochs" wins over "max_updates".  ``callback(history)`` runs after every
-    update.  A non-finite loss raises FloatingPointError naming the update.
+    update.
+
+    Errors name the update they stopped, counted from 1 and as ``history.updates`` (the
+    updates completed before it), e.g. "at update 17 (1-based; history.updates = 16)":
+
+    * a non-finite loss (inf or NaN), or a float overflow while computing or
+      backpropagating the loss (divergence), raises FloatingPointError naming the loss;
+    * a ValueError or ZeroDivisionError raised while computing or backpropagating the loss
+      (e.g. a NaN reaching the engine, a bad target) is raised again with the same type and
+      that context prefixed to its message; the original is its ``__cause__``.
     """
     params = _training_parameters(model, parameters)
     if not callable(loss):
@@ -218,6 +227,24 @@ def _progress_bar(n: int, batch_size: int, epochs: int | None, max_updates: int 
     return tqdm(total=min(planned) if planned else None, desc="fit", unit="update")
 
 
+def _where(history: History) -> str:
+    """The update being computed, unambiguously: 1-based and as ``history.updates``."""
+    return (
+        f"at update {history.updates + 1} (1-based; history.updates = {history.updates}), "
+        f"epoch {history.epochs + 1}"
+    )
+
+
+def _with_context(error: ValueError | ZeroDivisionError, prefix: str) -> Exception:
+    """A copy of ``error`` (same type where possible) whose message starts with ``prefix``."""
+    message = f"{prefix}{error}"
+    try:
+        return type(error)(message)
+    except Exception:  # an exception type whose constructor wants other arguments
+        base = ZeroDivisionError if isinstance(error, ZeroDivisionError) else ValueError
+        return base(message)
+
+
 def _batch_loss(
     model: Callable[[Any], Any],
     xs: Sequence[Any],
@@ -227,21 +254,28 @@ def _batch_loss(
     history: History,
 ) -> Value:
     """The batch's loss, backpropagated into the parameters' ``.grad``."""
-    where = f"update {history.updates} (counted from 0), epoch {history.epochs}"
+    value: Value | None = None
     try:
         value = loss([model(xs[i]) for i in index], [ys[i] for i in index])
         if not isinstance(value, Value):
             raise TypeError(f"fit: loss must return a Value, got {type(value).__name__}")
         if not math.isfinite(value.data):
             raise FloatingPointError(
-                f"fit: the loss is not finite at {where}: {value.data!r}; "
+                f"fit: {_where(history)}: the loss is {value.data!r} (not finite); "
                 "try a smaller learning rate"
             )
         value.backward()
     except OverflowError as error:
         # The engine raises OverflowError when exp or ** leave the float range: in
         # training that means divergence, so say where it happened.
+        if value is None:
+            what = "the loss is inf (it overflowed a float)"
+        else:
+            what = f"backpropagating the loss ({value.data!r}) overflowed (a gradient is inf)"
         raise FloatingPointError(
-            f"fit: overflow at {where}: {error}; try a smaller learning rate"
+            f"fit: {_where(history)}: {what}: {error}; try a smaller learning rate"
         ) from error
+    except (ValueError, ZeroDivisionError) as error:
+        phase = "computing the loss" if value is None else "backpropagating the loss"
+        raise _with_context(error, f"fit: {_where(history)}, {phase}: ") from error
     return value

@@ -361,11 +361,109 @@ def test_bad_targets_raise_value_error_naming_loss_and_operand(
         (lambda: mse("ab", [1.0, 2.0]), "mse: pred must be a Value"),
         (lambda: mse(Value(1.0), "a"), "mse: target must be a number"),
         (lambda: cross_entropy(Value(1.0), 0), "cross_entropy: logits must be a list"),
-        (lambda: cross_entropy(vals(1.0, 2.0), 1.0), "cross_entropy: target must be a class"),
+        (lambda: cross_entropy(vals(1.0, 2.0), "1"), "cross_entropy: target must be a class"),
+        (lambda: cross_entropy(vals(1.0, 2.0), None), "cross_entropy: target must be a class"),
+        (
+            lambda: cross_entropy(vals(1.0, 2.0), ["a", 1.0]),
+            "cross_entropy: target\\[0\\] must be a probability \\(a number\\), got str",
+        ),
+        (lambda: mse(Value(1.0), None), "mse: target must be a number, got NoneType"),
+        (
+            lambda: binary_cross_entropy(Value(0.5), "1"),
+            "binary_cross_entropy: target must be a number, got str",
+        ),
+        (
+            lambda: binary_cross_entropy_with_logits(vals(0.5), [None]),
+            "binary_cross_entropy_with_logits: target\\[0\\] must be a number, got NoneType",
+        ),
+        (lambda: hinge(Value(0.5), Value(1.0)), "hinge: target must be a number, got Value"),
         (lambda: cross_entropy(["a", Value(1.0)], 0), "cross_entropy: logits\\[0\\] must be"),
         (lambda: hinge("s", 1), "hinge: pred must be a Value or a list"),
     ],
 )
 def test_bad_types_raise_type_error(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(TypeError, match=message):
+        call()
+
+
+# --- targets: integral class indices, bools, NaN ----------------------------------------------
+
+
+@pytest.mark.parametrize("target", [1.0, 1, "numpy.int64", "numpy.float64", "fraction"])
+def test_cross_entropy_accepts_integral_valued_class_indices(target: Any) -> None:
+    # Before: 1.0 raised TypeError ("must be a class index (int)").
+    if target == "fraction":
+        from fractions import Fraction
+
+        target = Fraction(2, 2)
+    elif isinstance(target, str):
+        np = pytest.importorskip("numpy")
+        target = getattr(np, target.removeprefix("numpy."))(1)
+    logits = vals(0.5, -1.0, 2.0)
+    assert cross_entropy(logits, target).data == cross_entropy(logits, 1).data
+    batch = [vals(0.5, -1.0, 2.0), vals(1.0, 0.0, 0.0)]
+    assert cross_entropy(batch, [target, 0.0]).data == cross_entropy(batch, [1, 0]).data
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (1.5, "cross_entropy: target 1.5 is not a class index: expected a whole number from 0"),
+        (math.nan, "cross_entropy: target nan is not a class index"),
+        (math.inf, "cross_entropy: target inf is not a class index"),
+        (True, "cross_entropy: target must be a class index .*not a bool \\(True\\)"),
+        (False, "cross_entropy: target must be a class index .*not a bool \\(False\\)"),
+        (3.0, "cross_entropy: target class index 3 is out of range for 3 logits"),
+        (-1.0, "cross_entropy: target class index -1 is out of range"),
+        ([0.5, 0.5, True], "cross_entropy: target\\[2\\] must be a probability in \\[0, 1\\]"),
+    ],
+)
+def test_cross_entropy_bad_class_targets_are_value_errors(target: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        cross_entropy(vals(0.5, -1.0, 2.0), target)
+
+
+def test_cross_entropy_bad_target_in_a_batch_is_named() -> None:
+    with pytest.raises(ValueError, match=r"cross_entropy: target\[1\] 0.5 is not a class index"):
+        cross_entropy([vals(1.0, 2.0), vals(1.0, 2.0)], [0, 0.5])
+
+
+def test_numpy_bool_target_is_a_value_error() -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ValueError, match=r"cross_entropy: .*not a bool"):
+        cross_entropy(vals(1.0, 2.0), np.bool_(True))
+    with pytest.raises(ValueError, match="hinge: target must be a number, not a bool"):
+        hinge(Value(0.5), np.bool_(True))
+    assert hinge(Value(0.5), np.int64(-1)).data == hinge(Value(0.5), -1).data
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mse(Value(1.0), True), "mse: target must be a number, not a bool \\(True\\)"),
+        (lambda: mae(vals(1.0), [False]), "mae: target at \\[0\\] must be a number, not a bool"),
+        (
+            lambda: binary_cross_entropy(Value(0.5), True),
+            "binary_cross_entropy: target must be a number, not a bool",
+        ),
+        (
+            lambda: binary_cross_entropy_with_logits(vals(0.5, 0.1), [1.0, False]),
+            "binary_cross_entropy_with_logits: target\\[1\\] must be a number, not a bool",
+        ),
+        (lambda: hinge(vals(0.5), [True]), "hinge: target\\[0\\] must be a number, not a bool"),
+        (
+            lambda: binary_cross_entropy(Value(0.5), math.nan),
+            "binary_cross_entropy: target must be a finite number, got nan",
+        ),
+        (
+            lambda: binary_cross_entropy_with_logits(Value(0.5), -math.inf),
+            "binary_cross_entropy_with_logits: target must be a finite number, got -inf",
+        ),
+        (lambda: hinge(Value(0.5), 0.5), "hinge: target\\[0\\] must be \\+1 or -1, got 0.5"),
+    ],
+)
+def test_bad_binary_and_regression_target_values_are_value_errors(
+    call: Callable[[], Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
         call()

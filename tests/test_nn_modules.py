@@ -11,7 +11,7 @@ import pytest
 
 import nn
 from autograd import Value, no_grad
-from nn import MLP, Layer, Module, Neuron
+from nn import MLP, SGD, Layer, Module, Neuron
 from nn.losses import mse
 
 ACTIVATIONS = ["relu", "sigmoid", "hard_sigmoid", "tanh", "linear"]
@@ -375,11 +375,179 @@ def test_custom_module_with_parameters_only() -> None:
         line.save("unused.json")
 
 
-def test_bare_module_explains_what_to_override() -> None:
-    with pytest.raises(NotImplementedError, match="override parameters\\(\\) or parameter_groups"):
-        Module().parameters()
+def test_bare_module_has_no_parameters_and_explains_call() -> None:
+    # Before parameter discovery, parameters() raised NotImplementedError here.
+    assert Module().parameter_groups() == {}
+    assert Module().parameters() == []
+    assert Module().state_dict() == {}
+    Module().load_state_dict({})
     with pytest.raises(NotImplementedError, match="__call__"):
         Module()(1.0)
+
+
+# --- parameter discovery in custom modules -------------------------------------------------
+
+
+class Affine(Module):
+    """y = w * x + b, with its parameters found from its attributes."""
+
+    def __init__(self, w: float = 2.0, b: float = 1.0) -> None:
+        self.w = Value(w, label="w")
+        self.b = Value(b, label="b")
+        self.name = "affine"  # not a Value: ignored
+        self.scale = 3.0  # a number: ignored
+        self._hidden = Value(9.0)  # private: ignored
+
+    def __call__(self, x: float | Value) -> Value:
+        return self.w * x + self.b
+
+
+class Net(Module):
+    """Every kind of attribute discovery handles, in a known order."""
+
+    def __init__(self) -> None:
+        self.first = Affine(1.0, 0.5)
+        self.ws = [Value(0.1), Value(0.2)]
+        self.pair = (Value(0.3),)
+        self.blocks = [Affine(4.0, 0.0), Affine(5.0, 0.0)]
+        self.mlp = MLP(1, [2, 1], seed=0)
+        self.gain = Value(1.5)
+        self.out = self.gain * 2  # a result of an operation (a cached output): not a parameter
+        self.mixed: list[Value | float] = [Value(7.0), 1.0]  # a mixed list: ignored
+        self.table = {"v": Value(8.0)}  # a dict: ignored
+        self.empty: list[Value] = []
+
+    def __call__(self, x: float) -> Value:
+        h = self.blocks[1](self.blocks[0](self.first(x)))
+        out = self.mlp([h])
+        assert isinstance(out, Value)
+        return self.gain * out + self.ws[0] * self.ws[1] + self.pair[0]
+
+
+def test_custom_module_parameters_are_discovered_from_attributes() -> None:
+    # Before: parameters() raised NotImplementedError for a module overriding neither method.
+    line = Affine()
+    assert line.parameter_groups() == {"w": [line.w], "b": [line.b]}
+    assert line.parameters() == [line.w, line.b]
+    assert all(p.is_parameter for p in line.parameters())
+    assert not line._hidden.is_parameter
+
+
+def test_discovery_order_names_and_nesting() -> None:
+    net = Net()
+    groups = net.parameter_groups()
+    assert list(groups) == [
+        "first/w",
+        "first/b",
+        "ws",
+        "pair",
+        "blocks 1/w",
+        "blocks 1/b",
+        "blocks 2/w",
+        "blocks 2/b",
+        "mlp/layer 1/neuron 1",
+        "mlp/layer 1/neuron 2",
+        "mlp/layer 2/neuron 1",
+        "gain",
+    ]
+    assert groups["ws"] == net.ws
+    assert groups["blocks 2/w"] == [net.blocks[1].w]
+    assert groups["mlp/layer 2/neuron 1"] == net.mlp.parameter_groups()["layer 2/neuron 1"]
+    params = net.parameters()
+    assert params == [p for g in groups.values() for p in g]
+    assert len(params) == 2 + 2 + 1 + 4 + (2 * 2 + 3) + 1
+    assert all(p.is_parameter and p.is_leaf for p in params)
+    assert not net.out.is_parameter
+    assert isinstance(net.mixed[0], Value) and not net.mixed[0].is_parameter
+    assert net.parameters() == params  # stable
+
+
+def test_shared_values_and_modules_are_taken_once_and_cycles_end() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.a = Affine()
+            self.b = self.a  # the same module again: skipped
+            self.w = self.a.w  # a shared Value: already collected
+            self.v = Value(0.0)
+            self.vs = [self.v, Value(1.0)]  # v already collected: only the new Value
+            self.a.parent = self  # type: ignore[attr-defined]  # a cycle back to the parent
+
+    tied = Tied()
+    groups = tied.parameter_groups()
+    assert groups == {"a/w": [tied.a.w], "a/b": [tied.a.b], "v": [tied.v], "vs": [tied.vs[1]]}
+    SGD(tied.parameters(), lr=0.1)  # no repeated parameter
+
+
+def test_module_without_parameters_gives_empty_groups() -> None:
+    class Constant(Module):
+        def __init__(self) -> None:
+            self.value = 3.0
+            self.out = Value(1.0) + 1
+
+        def __call__(self, x: float) -> Value:
+            return Value(self.value)
+
+    assert Constant().parameter_groups() == {}
+    assert Constant().parameters() == []
+    with pytest.raises(ValueError, match="fit: there are no parameters to train"):
+        nn.fit(Constant(), [1.0], [1.0], loss=mse, lr=0.1, batch_size=1, epochs=1)
+
+
+def test_discovered_module_state_dict_round_trip_and_zero_grad() -> None:
+    a, b = Net(), Net()
+    for p in a.parameters():
+        p.data += 0.25
+    state = a.state_dict()
+    assert list(state) == list(a.parameter_groups())
+    b.load_state_dict(state)
+    assert b.state_dict() == state
+    assert [p.data for p in b.parameters()] == [p.data for p in a.parameters()]
+    a(0.5).backward()
+    assert any(p.grad != 0 for p in a.parameters())
+    a.zero_grad()
+    assert all(p.grad == 0 for p in a.parameters())
+    del state["ws"]
+    with pytest.raises(ValueError, match=r"missing \['ws'\]"):
+        b.load_state_dict(state)
+    with pytest.raises(TypeError, match="Net has no config"):
+        nn.save(a, "unused.json")
+
+
+def test_discovered_module_trains_with_fit() -> None:
+    line = Affine(0.0, 0.0)
+    xs = [0.0, 1.0, 2.0, 3.0]
+    history = nn.fit(
+        line, xs, [2 * x + 1 for x in xs], loss=mse, lr=0.05, batch_size=4, max_updates=3000
+    )
+    assert history.losses[-1] < 1e-12
+    assert line.w.data == pytest.approx(2.0) and line.b.data == pytest.approx(1.0)
+
+
+def test_overriding_parameters_only_still_works_and_may_call_super() -> None:
+    class Extra(Affine):
+        def __init__(self) -> None:
+            super().__init__()
+            self._extra = Value(5.0)
+
+        def parameters(self) -> list[Value]:
+            return [*super().parameters(), self._extra]  # discovery, without recursion
+
+    extra = Extra()
+    assert extra.parameters() == [extra.w, extra.b, extra._extra]
+    assert extra.parameter_groups() == {"parameters": extra.parameters()}
+
+
+def test_load_state_dict_caps_long_name_lists() -> None:
+    model = Neuron(2)
+    state = model.state_dict()
+    state.update({f"extra {i}": [0.0] for i in range(1000)})
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(state)
+    message = str(info.value)
+    assert "unexpected ['extra 0', 'extra 1', 'extra 2', 'extra 3', 'extra 4'] and 995 more" in (
+        message
+    )
+    assert len(message) < 300
 
 
 def test_repr() -> None:

@@ -203,3 +203,17 @@ def test_batches_bad_arguments_fail_at_the_call(
 ) -> None:
     with pytest.raises(error, match=message):
         batches(**kwargs)
+
+
+def test_sgd_marks_its_parameters() -> None:
+    params = [Value(1.0), Value(2.0)]
+    assert not any(p.is_parameter for p in params)
+    SGD(params, lr=0.1)
+    assert all(p.is_parameter for p in params)
+
+
+def test_rejected_sgd_marks_nothing() -> None:
+    p = Value(1.0)
+    with pytest.raises(ValueError, match="SGD: lr must be"):
+        SGD([p], lr=-1.0)
+    assert not p.is_parameter

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,11 +122,39 @@ def test_truncated_file(tmp_path: Path) -> None:
         load(path)
 
 
-@pytest.mark.parametrize("content", ["", "{not json", "\x00\x01garbage", "[1, 2"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "{not json",
+        "\x00\x01garbage",
+        "[1, 2",
+        "[" * 100_000,  # before: RecursionError from json
+        '{"a": ' * 100_000,
+        "1" * 5000,  # before: a bare ValueError about int digits, without the path
+    ],
+    ids=["empty", "not-json", "garbage", "truncated", "deep-list", "deep-object", "long-int"],
+)
 def test_corrupt_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "m.json"
     path.write_text(content)
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(ValueError, match="not valid JSON") as info:
+        load(path)
+    assert str(path) in str(info.value)
+    assert len(str(info.value)) < 400
+
+
+def test_deeply_nested_file_is_a_value_error_about_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("[" * 100_000)
+    with pytest.raises(ValueError, match=r"not valid JSON .*nested too deeply"):
+        load(path)
+
+
+def test_binary_file_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(b"\xff\xfe\x00{")
+    with pytest.raises(ValueError, match=r"load: .* is not a UTF-8 text file"):
         load(path)
 
 
@@ -150,6 +179,18 @@ def _edit(document: dict[str, Any], change: str) -> Any:
             del arch[key]
     elif change == "unknown type":
         arch["type"] = "CNN"
+    elif change == "unhashable type":
+        arch["type"] = ["MLP"]
+    elif change == "bool nin":
+        arch["nin"] = True
+    elif change == "string sizes":
+        arch["sizes"] = "31"
+    elif change == "huge format":
+        d["format"] = "x" * 1_000_000
+    elif change == "non-list group":
+        params["layer 1/neuron 1"] = {"w": 1.0}
+    elif change == "misnamed group":
+        params["layer 01/neuron 1"] = params.pop("layer 1/neuron 1")
     elif change == "bad activation":
         arch["activations"] = ["relu", "swish"]
     elif change == "bad sizes":
@@ -188,6 +229,12 @@ BAD_FILES = {
     "missing sizes": "'architecture' is missing the key 'sizes'",
     "missing activations": "'architecture' is missing the key 'activations'",
     "unknown type": "unknown model type 'CNN'",
+    "unhashable type": "unknown model type \\['MLP'\\]",
+    "bool nin": "bad architecture: .*nin must be an int, got bool True",
+    "string sizes": "bad architecture: .*sizes must be a list of layer widths, got '31'",
+    "huge format": "not an nn model file \\(format 'xxxx.*\\.\\.\\..*xxx', not",
+    "non-list group": "'layer 1/neuron 1' must be a list of numbers, got dict",
+    "misnamed group": "missing \\['layer 1/neuron 1'\\], unexpected \\['layer 01/neuron 1'\\]",
     "bad activation": "bad architecture: .*unknown activation 'swish'",
     "bad sizes": "bad architecture: .*must be >= 1",
     "architecture not an object": "'architecture' must be an object",
@@ -209,6 +256,7 @@ def test_bad_file_is_rejected_with_a_clear_value_error(tmp_path: Path, change: s
     with pytest.raises(ValueError, match=BAD_FILES[change]) as info:
         load(path)
     assert str(path) in str(info.value)
+    assert len(str(info.value)) < 400
 
 
 def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
@@ -229,3 +277,115 @@ def test_infinity_in_file_is_rejected(tmp_path: Path) -> None:
 def test_save_rejects_non_modules(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match=r"save: expected an nn\.Module"):
         nn.save(lambda x: x, tmp_path / "f.json")  # type: ignore[arg-type]
+
+
+# --- hostile files: validated against the architecture before anything is built -------------
+
+
+@pytest.mark.parametrize(
+    "sizes", [[1_000_000, 1], [10**9, 1], [10**18, 10**18]], ids=["1e6", "1e9", "1e18"]
+)
+def test_inconsistent_huge_architecture_fails_fast_with_a_short_message(
+    tmp_path: Path, sizes: list[int]
+) -> None:
+    # Before: [1000000, 1] took ~11 s to build, [10**9, 1] ran out of memory, and the
+    # message listed every missing group (megabytes of text).
+    path, document = _saved(tmp_path)
+    document["architecture"]["sizes"] = sizes
+    _write(path, document)
+    assert path.stat().st_size < 500
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        load(path)
+    assert time.perf_counter() - start < 1.0
+    message = str(info.value)
+    assert len(message) < 400
+    missing = sum(sizes) - 4
+    assert (
+        f"the architecture, which has {sum(sizes)} parameter group(s) where the file has 4"
+        in message
+    )
+    assert (
+        "missing ['layer 1/neuron 4', 'layer 1/neuron 5', 'layer 1/neuron 6', "
+        f"'layer 1/neuron 7', 'layer 1/neuron 8'] and {missing - 5} more" in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("architecture", "parameters"),
+    [
+        ({"type": "Neuron", "nin": 10**12, "activation": "relu"}, {"neuron": [1.0, 2.0]}),
+        (
+            {"type": "Layer", "nin": 10**12, "nout": 1, "activation": "relu"},
+            {"neuron 1": [1.0, 2.0]},
+        ),
+        (
+            {"type": "MLP", "nin": 10**12, "sizes": [1], "activations": ["relu"]},
+            {"layer 1/neuron 1": [1.0, 2.0]},
+        ),
+    ],
+    ids=["neuron", "layer", "mlp"],
+)
+def test_huge_fan_in_with_short_groups_fails_fast(
+    tmp_path: Path, architecture: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    document: dict[str, Any] = {"format": "lecturegrad.nn", "version": 1}
+    document.update(architecture=architecture, parameters=parameters)
+    path = _write(tmp_path / "m.json", document)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=f"has 2 value\\(s\\), the model has {10**12 + 1}"):
+        load(path)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_long_lists_of_names_are_capped(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    for i in range(1000):
+        document["parameters"][f"junk {i}"] = [0.0]
+    _write(path, document)
+    with pytest.raises(ValueError) as info:
+        load(path)
+    message = str(info.value)
+    assert "missing nothing" in message
+    assert "unexpected ['junk 0', 'junk 1', 'junk 2', 'junk 3', 'junk 4'] and 995 more" in message
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize(
+    ("model", "extra"), [(Layer(2, 3), "neuron 4"), (Neuron(2), "neuron 1")], ids=repr
+)
+def test_layer_and_neuron_files_are_checked_the_same_way(
+    tmp_path: Path, model: Module, extra: str
+) -> None:
+    path = tmp_path / "m.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    document["parameters"][extra] = [0.0, 0.0, 0.0]
+    _write(path, document)
+    with pytest.raises(ValueError, match=f"unexpected \\['{extra}'\\]"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Neuron(3, "tanh"),
+        Layer(2, 4, "sigmoid"),
+        MLP(3, [4, 1, 2], activation="relu"),
+        MLP(1, [1]),
+        MLP(2, [11, 10], activation=["tanh", "linear"]),
+    ],
+    ids=repr,
+)
+def test_layout_computed_from_the_config_matches_the_built_model(model: Module) -> None:
+    from nn.serialize import _layout
+
+    config = model.config()
+    layout = _layout(config["type"], config)
+    groups = model.parameter_groups()
+    assert layout.count == len(groups)
+    assert list(layout.names()) == list(groups)
+    assert all(layout.size_of(name) == len(group) for name, group in groups.items())
+    for wrong in ["neuron 0", "neuron 5", "layer 0/neuron 1", "layer 4/neuron 1", "x", "neuron"]:
+        if wrong not in groups:
+            assert layout.size_of(wrong) is None

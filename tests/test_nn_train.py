@@ -320,8 +320,14 @@ def test_progress_bar_shows_the_loss(capsys: Any) -> None:
 # --- errors ------------------------------------------------------------------------------------
 
 
-def test_non_finite_loss_names_the_update_and_the_loss() -> None:
+def _fit_one_weight(loss: Any, **kwargs: Any) -> None:
     w = Value(1.0)
+    arguments: dict[str, Any] = {"lr": 0.1, "batch_size": 1, "max_updates": 10}
+    arguments.update(kwargs)
+    fit(lambda x: w * x, [1.0], [2.0], parameters=[w], loss=loss, **arguments)
+
+
+def test_non_finite_loss_names_the_update_and_the_loss() -> None:
     calls = 0
 
     def exploding(preds: list[Value], ys: list[float]) -> Value:
@@ -329,22 +335,30 @@ def test_non_finite_loss_names_the_update_and_the_loss() -> None:
         calls += 1
         return mse(preds, ys) * (math.inf if calls > 3 else 1.0)
 
-    with pytest.raises(FloatingPointError, match=r"not finite at update 3 .*: inf"):
-        fit(
-            lambda x: w * x,
-            [1.0],
-            [2.0],
-            parameters=[w],
-            loss=exploding,
-            lr=0.1,
-            batch_size=1,
-            max_updates=10,
-        )
+    # The 4th update fails after 3 completed ones: both counts are in the message.
+    with pytest.raises(
+        FloatingPointError,
+        match=r"^fit: at update 4 \(1-based; history.updates = 3\), epoch 4: "
+        r"the loss is inf \(not finite\); try a smaller learning rate$",
+    ):
+        _fit_one_weight(exploding)
 
 
-def test_divergence_is_reported_with_the_update() -> None:
+def test_nan_loss_is_named() -> None:
+    def nan_loss(preds: list[Value], ys: list[float]) -> Value:
+        value = mse(preds, ys)
+        value.data = math.nan  # a NaN that reached the loss without the engine noticing
+        return value
+
+    with pytest.raises(FloatingPointError, match=r"at update 1 \(1-based.*: the loss is nan"):
+        _fit_one_weight(nan_loss)
+
+
+def test_divergence_names_the_loss_and_the_update_both_ways() -> None:
+    # Before: "fit: overflow at update 67 (counted from 0) ...: pow: ... overflows a float".
     w = Value(1.0)
-    with pytest.raises(FloatingPointError, match=r"fit: .* at update \d+"):
+    completed: list[int] = []
+    with pytest.raises(FloatingPointError) as info:
         fit(
             lambda x: w * x,
             [10.0],
@@ -354,6 +368,106 @@ def test_divergence_is_reported_with_the_update() -> None:
             lr=1.0,
             batch_size=1,
             max_updates=10_000,
+            callback=lambda h: completed.append(h.updates),
+        )
+    message = str(info.value)
+    n = completed[-1]
+    assert message.startswith(
+        f"fit: at update {n + 1} (1-based; history.updates = {n}), epoch {n + 1}: "
+        "the loss is inf (it overflowed a float): pow: "
+    )
+    assert message.endswith("overflows a float; try a smaller learning rate")
+    assert isinstance(info.value.__cause__, OverflowError)
+
+
+def test_overflow_while_backpropagating_is_named() -> None:
+    w = Value(1e-10)
+
+    def loss(preds: list[Value], ys: list[float]) -> Value:
+        # (1e-10) ** -30 * 1e-300 is about 1, but the slope -30 * (1e-10) ** -31 overflows.
+        return preds[0] ** -30.0 * 1e-300
+
+    with pytest.raises(
+        FloatingPointError,
+        match=r"^fit: at update 1 \(1-based; history.updates = 0\), epoch 1: backpropagating "
+        r"the loss \(0.99.*\) overflowed \(a gradient is inf\)",
+    ) as info:
+        fit(lambda x: w, [1.0], [0.0], parameters=[w], loss=loss, lr=0.1, batch_size=1, epochs=1)
+    assert isinstance(info.value.__cause__, OverflowError)
+
+
+def test_engine_value_error_keeps_its_type_and_gets_the_update() -> None:
+    # Before: a bare "ValueError: *: the number is NaN", with no word of fit or the update.
+    with pytest.raises(ValueError) as info:
+        _fit_one_weight(lambda p, y: mse(p, y) * float("nan"))
+    assert type(info.value) is ValueError
+    assert str(info.value) == (
+        "fit: at update 1 (1-based; history.updates = 0), epoch 1, computing the loss: "
+        "*: the number is NaN"
+    )
+    assert isinstance(info.value.__cause__, ValueError)
+    assert str(info.value.__cause__) == "*: the number is NaN"
+
+
+def test_zero_division_keeps_its_type_and_gets_the_update() -> None:
+    calls = 0
+
+    def loss(preds: list[Value], ys: list[float]) -> Value:
+        nonlocal calls
+        calls += 1
+        return mse(preds, ys) / (0.0 if calls == 3 else 1.0)
+
+    with pytest.raises(
+        ZeroDivisionError,
+        match=r"^fit: at update 3 \(1-based; history.updates = 2\), epoch 3, computing the "
+        r"loss: /: division by zero",
+    ) as info:
+        _fit_one_weight(loss)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_value_error_while_backpropagating_is_named() -> None:
+    w = Value(2.0)
+    with pytest.raises(
+        ValueError,
+        match=r"^fit: at update 1 \(1-based; history.updates = 0\), epoch 1, backpropagating "
+        r"the loss: pow: the derivative with respect to the base is undefined",
+    ):
+        fit(
+            lambda x: w * x,
+            [1.0],
+            [2.0],
+            parameters=[w],
+            loss=lambda p, y: ((p[0] - y[0]) ** 2) ** 0.5,
+            lr=0.1,
+            batch_size=1,
+            max_updates=1,
+        )
+
+
+def test_value_error_subclass_with_another_constructor_becomes_a_value_error() -> None:
+    import json
+
+    def loss(preds: list[Value], ys: list[float]) -> Value:
+        raise json.JSONDecodeError("bad", "doc", 0)
+
+    with pytest.raises(ValueError, match=r"^fit: at update 1 .*computing the loss: bad") as info:
+        _fit_one_weight(loss)
+    assert isinstance(info.value.__cause__, json.JSONDecodeError)
+
+
+def test_loss_target_errors_get_the_update_too() -> None:
+    with pytest.raises(
+        ValueError, match=r"^fit: at update 1 .*cross_entropy: target\[0\] 0.5 is not"
+    ):
+        fit(
+            MLP(2, [2], seed=0),
+            [[0.0, 1.0]],
+            [0.5],
+            loss=losses.cross_entropy,
+            lr=0.1,
+            batch_size=1,
+            max_updates=1,
         )
 
 
