@@ -235,14 +235,18 @@ def test_initialisation_leaves_global_random_state_alone() -> None:
 
 
 def test_initialisation_is_scaled_by_fan_in() -> None:
-    relu = Layer(50, 40, activation="relu")
-    tanh = Layer(50, 40, activation="tanh")
-    he, lecun = math.sqrt(6 / 50), 1 / math.sqrt(50)
-    relu_ws = [w.data for n in relu.neurons for w in n.w]
-    tanh_ws = [w.data for n in tanh.neurons for w in n.w]
-    assert all(-he <= w <= he for w in relu_ws) and max(map(abs, relu_ws)) > 0.9 * he
-    assert all(-lecun <= w <= lecun for w in tanh_ws) and max(map(abs, tanh_ws)) > 0.9 * lecun
-    assert all(n.b.data == 0.0 for n in relu.neurons + tanh.neurons)
+    # uniform(±sqrt(12 / nin)) for every activation: standard deviation 2 / sqrt(nin).
+    for nin in (2, 50):
+        for activation in ("relu", "tanh", "linear"):
+            layer = Layer(nin, 400, activation=activation)
+            ws = [w.data for n in layer.neurons for w in n.w]
+            bound = math.sqrt(12 / nin)
+            assert all(-bound <= w <= bound for w in ws)
+            assert max(map(abs, ws)) > 0.95 * bound
+            std = math.sqrt(math.fsum(w * w for w in ws) / len(ws))
+            # 400 * nin draws: the sample std is within a few % of 2 / sqrt(nin).
+            assert abs(std - 2 / math.sqrt(nin)) < 0.1 * (2 / math.sqrt(nin))
+            assert all(n.b.data == 0.0 for n in layer.neurons)
 
 
 def test_seed_may_be_a_random_generator() -> None:
