@@ -12,8 +12,8 @@ over the primitive table, each operation inside its safe domain at the drawn poi
     def test_my_ops(expr):
         assert gradcheck(expr, expr.inputs)
 
-This module needs Hypothesis (``pip install lecturegrad[testing]``); ``import autograd`` does
-not import it.
+The strategies need Hypothesis (``pip install lecturegrad[testing]``), imported when a
+strategy is made: neither ``import autograd`` nor ``import autograd.testing`` imports it.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hypothesis import note, reject
-from hypothesis import strategies as st
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 from .engine import Value, dot
 from .engine import sum as value_sum
@@ -141,6 +141,8 @@ class Expression:
 
 def finite_floats(min_value: float = -10, max_value: float = 10) -> st.SearchStrategy[float]:
     """Floats in [min_value, max_value], never NaN or infinite."""
+    from hypothesis import strategies as st
+
     return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
 
 
@@ -160,11 +162,12 @@ def expressions(
     if max_inputs < 1 or max_ops < 1:
         raise ValueError("expressions: max_inputs and max_ops must be >= 1")
     names = [n for n in PRIMITIVES if n in names]  # table order: shrinks towards add
-    return _expressions(max_inputs, max_ops, names, min_value, max_value)
+    from hypothesis import strategies as st
+
+    return st.composite(_draw_expression)(max_inputs, max_ops, names, min_value, max_value)
 
 
-@st.composite
-def _expressions(
+def _draw_expression(
     draw: st.DrawFn,
     max_inputs: int,
     max_ops: int,
@@ -172,6 +175,9 @@ def _expressions(
     min_value: float,
     max_value: float,
 ) -> Expression:
+    from hypothesis import note, reject
+    from hypothesis import strategies as st
+
     n_inputs = draw(st.integers(1, max_inputs))
     point = [draw(finite_floats(min_value, max_value)) for _ in range(n_inputs)]
     nodes = [_Node("input") for _ in range(n_inputs)]
@@ -195,6 +201,8 @@ def _draw_node(
     slopes: list[float],
 ) -> None:
     """Append ``prim`` applied to safe operands (and their constants), or nothing if none fit."""
+    from hypothesis import strategies as st
+
     if prim.arity is not None:
         count = prim.arity
     elif prim.name in _PAIRED:
