@@ -234,6 +234,18 @@ class Module:
         """Run the model on one example."""
         raise NotImplementedError(f"{type(self).__name__}: __call__ is not implemented")
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; leaf Values in a public attribute are marked as parameters."""
+        # As torch.nn.Module registers parameters on assignment: a subclass that lists its own
+        # parameters() still gets its weights drawn (and known) as parameters.
+        # The same rule as parameter discovery: a Value, or a list/tuple of nothing but Values.
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        if not name.startswith("_") and all(isinstance(item, Value) for item in items):
+            for item in items:
+                if item.is_leaf:
+                    item.is_parameter = True
+        object.__setattr__(self, name, value)
+
     def parameter_groups(self) -> dict[str, list[Value]]:
         """Parameters grouped by name ("/" for nesting), for drawing and state dicts.
 

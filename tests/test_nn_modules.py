@@ -567,3 +567,24 @@ def test_import_nn_is_light() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_assigning_leaf_values_to_a_module_marks_them_as_parameters() -> None:
+    class Affine(Module):
+        def __init__(self) -> None:
+            self.w = Value(1.0, label="w")
+            self.pair = [Value(2.0), Value(3.0)]
+            self._cache = Value(4.0)  # private: not a parameter
+
+        def parameters(self) -> list[Value]:
+            return [self.w, *self.pair]
+
+        def __call__(self, x: Value) -> Value:
+            return self.w * x + self.pair[0]
+
+    model = Affine()
+    assert model.w.is_parameter and all(v.is_parameter for v in model.pair)
+    assert not model._cache.is_parameter
+    out = model(Value(2.0))
+    model.result = out  # a computed Value stays what it is
+    assert not out.is_parameter
