@@ -11,7 +11,7 @@ from .data import batches, num_batches
 from .modules import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .optim import SGD
 from .serialize import load, save
-from .train import History, fit
+from .train import History, NonFiniteLossError, fit
 
 __all__ = [
     "Module",
@@ -25,6 +25,7 @@ __all__ = [
     "num_batches",
     "fit",
     "History",
+    "NonFiniteLossError",
     "save",
     "load",
 ]

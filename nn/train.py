@@ -19,7 +19,14 @@ from .optim import SGD, LearningRate
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["History", "fit"]
+__all__ = ["History", "NonFiniteLossError", "fit"]
+
+
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """Training stopped because the loss (or a gradient) is inf or NaN: usually divergence.
+
+    A FloatingPointError, and also a ValueError, so code catching either sees it.
+    """
 
 
 @dataclass(repr=False)
@@ -150,7 +157,8 @@ def fit(
     updates completed before it), e.g. "at update 17 (1-based; history.updates = 16)":
 
     * a non-finite loss (inf or NaN), or a float overflow while computing or
-      backpropagating the loss (divergence), raises FloatingPointError naming the loss;
+      backpropagating the loss (divergence), raises ``NonFiniteLossError`` (a
+      FloatingPointError and a ValueError) naming the loss;
     * a ValueError or ZeroDivisionError raised while computing or backpropagating the loss
       (e.g. a NaN reaching the engine, a bad target) is raised again with the same type and
       that context prefixed to its message; the original is its ``__cause__``.
@@ -260,7 +268,7 @@ def _batch_loss(
         if not isinstance(value, Value):
             raise TypeError(f"fit: loss must return a Value, got {type(value).__name__}")
         if not math.isfinite(value.data):
-            raise FloatingPointError(
+            raise NonFiniteLossError(
                 f"fit: {_where(history)}: the loss is {value.data!r} (not finite); "
                 "try a smaller learning rate"
             )
@@ -272,9 +280,11 @@ def _batch_loss(
             what = "the loss is inf (it overflowed a float)"
         else:
             what = f"backpropagating the loss ({value.data!r}) overflowed (a gradient is inf)"
-        raise FloatingPointError(
+        raise NonFiniteLossError(
             f"fit: {_where(history)}: {what}: {error}; try a smaller learning rate"
         ) from error
+    except NonFiniteLossError:
+        raise
     except (ValueError, ZeroDivisionError) as error:
         phase = "computing the loss" if value is None else "backpropagating the loss"
         raise _with_context(error, f"fit: {_where(history)}, {phase}: ") from error

@@ -633,3 +633,22 @@ def test_fit_passes_momentum_and_weight_decay_to_sgd() -> None:
         optimizer.step()
     assert run_fit() == w.data
     assert w.data != 3.0
+
+
+def test_a_diverging_fit_raises_an_error_both_float_and_value_handlers_catch() -> None:
+    from nn import NonFiniteLossError
+
+    w = Value(1.0)
+    with pytest.raises(NonFiniteLossError, match=r"update \d+ \(1-based") as caught:
+        fit(
+            lambda x: w * x,
+            [1e3, 2e3],
+            [0.0, 0.0],
+            parameters=[w],
+            loss=mse,
+            lr=1e3,
+            batch_size=1,
+            epochs=100,
+        )
+    assert isinstance(caught.value, FloatingPointError)
+    assert isinstance(caught.value, ValueError)
