@@ -630,3 +630,9 @@ def test_grad_ignores_undefined_derivatives_towards_inputs_not_asked_for() -> No
         grad(out, [base])
     with pytest.raises(ValueError, match=r"pow: .*base"):
         out.backward()
+
+
+def test_float_and_truth_follow_the_data() -> None:
+    assert float(Value(2.5)) == 2.5
+    assert bool(Value(2.0)) and bool(Value(-1e-300))
+    assert not bool(Value(0.0)) and not bool(Value(-0.0))
