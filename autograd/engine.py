@@ -305,6 +305,9 @@ def topological_order(root: Value) -> list[Value]:
         for child in pending:
             if child not in visited:
                 visited.add(child)
+                if not child.children:
+                    order.append(child)  # a leaf: done at once, no stack frame needed
+                    continue
                 stack.append((child, iter(child.children)))
                 break
         else:
@@ -325,9 +328,11 @@ def _backpropagate(
     previous_of = grads.get
     for node in reversed(topological_order(root)):
         prim = node._prim
+        if prim is None:
+            continue  # a leaf
         g_node = previous_of(node)
-        if prim is None or g_node is None:
-            continue  # a leaf, or a constant expression that no gradient flows into
+        if g_node is None:
+            continue  # a constant expression that no gradient flows into
         children = node.children
         if create_graph:
             local = prim.derivative(g_node, node, *children)
