@@ -21,12 +21,14 @@ import ast
 import errno
 import keyword
 import math
+import operator
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from .engine import Value, topological_order
+from .engine import Value, no_grad, topological_order
 from .primitives import PRIMITIVES
 
 __all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "parse_inputs", "main"]
@@ -157,7 +159,7 @@ def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression
             continue  # operators are checked with their BinOp/UnaryOp
         if isinstance(node, ast.Constant):
             number = node.value
-            if type(number) not in (int, float) or not isinstance(number, (int, float)):
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
                 what = type(number).__name__
                 raise _refuse(source, node, f"{what} constants are not allowed")
             try:
@@ -211,42 +213,33 @@ def _check_call(source: str, node: ast.Call) -> None:
 # --- evaluating it --------------------------------------------------------------------------
 
 
-def _finite(x: float, what: str) -> float:
-    if not math.isfinite(x):
-        raise OverflowError(f"{what}: the result overflows a float")
-    return x
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 
 
 def _binary(op: str, a: Number, b: Number) -> Number:
-    """Apply a binary operator; on two plain numbers use the engine's rules, not Python's."""
+    """Apply a binary operator; two plain numbers are folded by the engine, with its rules."""
     if isinstance(a, Value) or isinstance(b, Value):
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        return a**b
-    if op == "/" and b == 0:
-        raise ZeroDivisionError(f"/: division by zero ({a!r} / {b!r})")
-    if op == "**":
-        return PRIMITIVES["pow"].forward(a, b)  # no complex results, clear domain errors
-    results: dict[str, Callable[[float, float], float]] = {
-        "+": lambda x, y: x + y,
-        "-": lambda x, y: x - y,
-        "*": lambda x, y: x * y,
-        "/": lambda x, y: x / y,
-    }
-    return _finite(results[op](a, b), op)
+        result: Value = _OPERATORS[op](a, b)
+        return result
+    with no_grad():
+        folded: Value = _OPERATORS[op](Value(a), Value(b))
+        return folded.data
 
 
 def _call(name: str, x: Number) -> Number:
+    """Apply a one-operand primitive; a plain number is folded by the engine."""
     if isinstance(x, Value):
         method: Callable[[], Value] = getattr(x, name)
         return method()
-    return _finite(PRIMITIVES[name].forward(x), name)
+    with no_grad():
+        folded: Value = getattr(Value(x), name)()
+        return folded.data
 
 
 def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
@@ -487,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 output,
                 rankdir=args.rankdir,
                 digits=args.digits,
-                max_nodes=args.max_nodes,
+                max_nodes=None,  # checked above, with the command line's wording
                 legend=not args.no_legend,
             )
         except OSError as exc:

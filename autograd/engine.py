@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Value",
+    "enable_grad",
     "no_grad",
     "is_grad_enabled",
     "topological_order",
@@ -39,7 +40,10 @@ def _to_float(data: object, what: str) -> float:
     if type(data) is float:
         value = data
     elif isinstance(data, numbers.Real) and not isinstance(data, (str, bytes)):
-        value = float(data)  # int, bool, fractions, numpy real scalars
+        try:
+            value = float(data)  # int, bool, fractions, numpy real scalars
+        except OverflowError:
+            raise ValueError(f"{what}: the number is too large for a float") from None
     else:
         raise TypeError(
             f"{what}: expected a real number (int, float or numpy real scalar), "
@@ -251,11 +255,14 @@ def _apply(prim: Primitive, *operands: Value) -> Value:
     out = _new_value(Value)
     # Unpacked by arity: this is the hot path of every forward pass.
     if len(operands) == 2:
-        out.data = prim.forward(operands[0].data, operands[1].data)
+        data = prim.forward(operands[0].data, operands[1].data)
     elif len(operands) == 1:
-        out.data = prim.forward(operands[0].data)
+        data = prim.forward(operands[0].data)
     else:
-        out.data = prim.forward(*[x.data for x in operands])
+        data = prim.forward(*[x.data for x in operands])
+    if data - data != 0:  # inf or NaN (one cheap test on the hot path)
+        _check_non_finite(prim, operands, data)
+    out.data = data
     out.grad = 0.0
     out.label = ""
     out._role = _INPUT
@@ -266,6 +273,16 @@ def _apply(prim: Primitive, *operands: Value) -> Value:
         out.children = ()
         out._prim = None
     return out
+
+
+def _check_non_finite(prim: Primitive, operands: tuple[Value, ...], data: float) -> None:
+    """Raise for a NaN result, or an inf made from finite operands (an overflow)."""
+    shown = ", ".join(repr(x.data) for x in operands[:4]) + (", ..." if len(operands) > 4 else "")
+    if math.isnan(data):
+        raise ValueError(f"{prim.name}: the result is NaN for the operands ({shown})")
+    if all(math.isfinite(x.data) for x in operands):
+        raise OverflowError(f"{prim.name}: the result overflows a float for ({shown})")
+    # An infinite operand (Value(inf) is valid data) may give an infinite result.
 
 
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - autograd.sum mirrors numpy.sum
@@ -326,7 +343,9 @@ def _backpropagate(
     """
     grads: dict[Value, Any] = {root: seed}
     previous_of = grads.get
-    for node in reversed(topological_order(root)):
+    order = topological_order(root)
+    needing: set[Value] | None = None  # made on the first undefined derivative, if any
+    for node in reversed(order):
         prim = node._prim
         if prim is None:
             continue  # a leaf
@@ -343,38 +362,39 @@ def _backpropagate(
         else:
             local = prim.derivative(g_node, node.data, *[c.data for c in children])
         if None in local:
-            _check_undefined(node, prim, local, wanted)
+            if needing is None:
+                needing = _needing_gradient(order, wanted)
+            _check_undefined(node, prim, local, needing)
         for child, g in zip(children, local):
             if g is None:
-                continue  # an undefined derivative towards a constant: nobody reads it
+                continue  # an undefined derivative nobody asked for (checked above)
             previous = previous_of(child)
             grads[child] = g if previous is None else previous + g
     return grads
 
 
-def _only_constants(node: Value) -> bool:
-    """True if every leaf under ``node`` is a constant, e.g. the ``b - 1`` that
-    ``grad(..., create_graph=True)`` builds from the constant exponent of ``a ** b``."""
-    return all(n._role == _CONSTANT for n in topological_order(node) if n._prim is None)
+def _needing_gradient(order: list[Value], wanted: Sequence[Value] | None) -> set[Value]:
+    """The nodes of ``order`` through which a gradient that is asked for flows.
 
-
-def _leading_to(targets: Sequence[Value], node: Value) -> set[Value]:
-    """The nodes under ``node`` (inclusive) from which some target is reachable."""
-    leading = set(targets)
-    for n in topological_order(node):
-        if any(c in leading for c in n.children):
-            leading.add(n)
-    return leading
+    That is every node from which a wanted input is reachable; with ``wanted`` None, every
+    non-constant leaf is wanted (so ``b - 1`` built from a constant exponent needs nothing).
+    """
+    if wanted is None:
+        needing = {n for n in order if n._prim is None and n._role != _CONSTANT}
+    else:
+        needing = set(wanted)
+    for node in order:  # children before parents
+        if node not in needing and any(c in needing for c in node.children):
+            needing.add(node)
+    return needing
 
 
 def _check_undefined(
-    node: Value, prim: Primitive, local: tuple[Any, ...], wanted: Sequence[Value] | None
+    node: Value, prim: Primitive, local: tuple[Any, ...], needing: set[Value]
 ) -> None:
     """Raise if an undefined derivative would flow into a gradient that is asked for."""
     for index, (child, g) in enumerate(zip(node.children, local)):
-        if g is None and (
-            not _only_constants(child) if wanted is None else child in _leading_to(wanted, child)
-        ):
+        if g is None and child in needing:
             names = prim.operand_names
             which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
             operands = ", ".join(repr(c.data) for c in node.children)

@@ -12,7 +12,8 @@ __all__ = ["write_atomically"]
 
 
 def write_atomically(
-    path: str | os.PathLike[str], content: bytes | str | Callable[[Path], object]
+    path: str | os.PathLike[str],
+    content: bytes | bytearray | memoryview | str | Callable[[Path], object],
 ) -> Path:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never half.
 
@@ -21,6 +22,19 @@ def write_atomically(
     beside ``path``, is flushed to disk, then renamed over ``path`` (``os.replace`` is atomic
     on one file system).  Missing parent folders are created.
     """
+    writer: Callable[[Path], object] | None = None
+    data = b""
+    if isinstance(content, str):
+        data = content.encode("utf-8")
+    elif isinstance(content, (bytes, bytearray, memoryview)):
+        data = bytes(content)
+    elif callable(content):
+        writer = content
+    else:
+        raise TypeError(
+            "write_atomically: content must be bytes, str or a function that writes a path, "
+            f"got {type(content).__name__}"
+        )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Not tempfile.mkstemp: its files are private (0600); this one gets the umask's mode,
@@ -34,12 +48,9 @@ def write_atomically(
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
         with os.fdopen(fd, "wb") as file:
-            if isinstance(content, str):
-                file.write(content.encode("utf-8"))
-            elif isinstance(content, bytes):
-                file.write(content)
-        if callable(content):
-            content(temporary)
+            file.write(data)
+        if writer is not None:
+            writer(temporary)
         with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         os.replace(temporary, target)

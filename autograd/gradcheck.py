@@ -42,10 +42,22 @@ def _evaluate(f: Callable[..., Value], point: Sequence[float]) -> float:
     return out.data
 
 
+def _tolerance(value: object, who: str, name: str, positive: bool = False) -> float:
+    """A finite float >= 0 (> 0 if ``positive``), or a TypeError/ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+    number = _to_float(value, f"{who}: {name}")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{who}: {name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
 def numeric_gradient(
     f: Callable[..., Value], point: Sequence[float], eps: float = 1e-6
 ) -> list[float]:
     """Central differences (f(x + eps) - f(x - eps)) / (2 eps) for each input, in float64."""
+    eps = _tolerance(eps, "numeric_gradient", "eps", positive=True)
     point = [_to_float(x, "numeric_gradient: point") for x in point]
     result = []
     for i in range(len(point)):
@@ -75,11 +87,9 @@ def gradcheck(
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
     point = [_to_float(x, "gradcheck: inputs") for x in inputs]
-    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {value!r}")
-    if eps == 0:
-        raise ValueError("gradcheck: eps must be > 0")
+    eps = _tolerance(eps, "gradcheck", "eps", positive=True)
+    atol = _tolerance(atol, "gradcheck", "atol")
+    rtol = _tolerance(rtol, "gradcheck", "rtol")
     values = [Value(x) for x in point]
     with enable_grad():  # the analytic side needs the graph, even inside no_grad
         out = f(*values)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import Phase, find, given, settings
@@ -636,3 +637,28 @@ def test_float_and_truth_follow_the_data() -> None:
     assert float(Value(2.5)) == 2.5
     assert bool(Value(2.0)) and bool(Value(-1e-300))
     assert not bool(Value(0.0)) and not bool(Value(-0.0))
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: Value(1e308) + Value(1e308), OverflowError, r"add: the result overflows"),
+        (lambda: Value(1e308) * 10, OverflowError, r"mul: the result overflows"),
+        (lambda: autograd.dot([1e308], [Value(10.0)]), OverflowError, r"dot: .*overflows"),
+        (lambda: Value(math.inf) - Value(math.inf), ValueError, r"add: the result is NaN"),
+        (lambda: Value(math.inf) * 0, ValueError, r"mul: the result is NaN"),
+        (lambda: Value(10**400), ValueError, r"Value: the number is too large"),
+        (lambda: Value(1.0) + 10**400, ValueError, r"\+: the number is too large"),
+    ],
+)
+def test_non_finite_results_raise_instead_of_spreading(
+    build: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_infinite_data_may_flow_through() -> None:
+    # Value(inf) is valid data; only new infinities (overflow) and NaN are refused.
+    assert (Value(math.inf) + 1).data == math.inf
+    assert (Value(-math.inf) * 2).data == -math.inf

@@ -51,3 +51,10 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path: Path) -
 def test_a_name_near_the_length_limit_still_works(tmp_path: Path) -> None:
     name = "n" * 250 + ".json"  # 255 bytes: the longest name most file systems allow
     assert write_atomically(tmp_path / name, "ok").read_text() == "ok"
+
+
+def test_other_content_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    assert write_atomically(tmp_path / "b.bin", bytearray(b"hi")).read_bytes() == b"hi"
+    with pytest.raises(TypeError, match="write_atomically: content must be"):
+        write_atomically(tmp_path / "n.txt", 123)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.bin"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,18 @@ def test_gradcheck_works_inside_no_grad() -> None:
     # The caller's no_grad must not make a correct function look wrong (analytic 0).
     with no_grad():
         assert gradcheck(lambda x, y: x * y.exp(), [0.5, -1.5])
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: numeric_gradient(lambda x: x * x, [1.0], eps=0), ValueError),
+        (lambda: numeric_gradient(lambda x: x * x, [1.0], eps=-1e-6), ValueError),
+        (lambda: gradcheck(lambda x: x * x, [1.0], eps=True), TypeError),
+        (lambda: gradcheck(lambda x: x * x, [1.0], atol=10**400), ValueError),
+        (lambda: gradcheck(lambda x: x * x, [1.0], rtol="0.1"), TypeError),
+    ],
+)
+def test_bad_steps_and_tolerances_are_refused(call: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"(numeric_gradient|gradcheck): (eps|atol|rtol)"):
+        call()
