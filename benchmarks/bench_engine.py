@@ -16,19 +16,10 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+from timing import best_of
+
 import autograd
 from autograd import Value
-
-
-def best_of(fn: Callable[[], Any], repeats: int) -> float:
-    """The fastest of ``repeats`` wall-clock runs of ``fn``, in seconds."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def mlp_graph(value_cls: Any, n_in: int, width: int, layers: int, use_dot: bool) -> Any:

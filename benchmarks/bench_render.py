@@ -9,8 +9,8 @@ and checks that ``max_nodes`` (500 by default) refuses the graph unless told oth
 from __future__ import annotations
 
 import argparse
-import gc
-import time
+
+from timing import best_of
 
 from autograd import Value, topological_order
 from autograd.render import DEFAULT_MAX_NODES, draw
@@ -37,14 +37,7 @@ def graph(n_values: int) -> Value:
 
 def best_time(root: Value, repeats: int) -> float:
     """The fastest of ``repeats`` builds of the full DOT source, in seconds."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        source = draw(root, max_nodes=None).source
-        times.append(time.perf_counter() - start)
-        assert source.endswith("}\n")
-    return min(times)
+    return best_of(lambda: draw(root, max_nodes=None).source, repeats)
 
 
 def main() -> None:
