@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import numbers
 import random
 from collections.abc import Iterator
 
+from ._checks import integer
+
 __all__ = ["batches", "num_batches"]
 
-
-def _check_int(value: object, who: str, what: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{who}: {what} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{who}: {what} must be >= {minimum}, got {value!r}")
-    return int(value)
+# The smallest shuffling seed that batches (and so fit) accepts.
+_SEED_MINIMUM = -(2**63)
 
 
 def num_batches(n: int, batch_size: int) -> int:
     """ceil(n / batch_size): the number of batches, so of updates, in one epoch."""
-    n = _check_int(n, "num_batches", "n", 0)
-    batch_size = _check_int(batch_size, "num_batches", "batch_size", 1)
+    n = integer(n, "num_batches", "n", 0)
+    batch_size = integer(batch_size, "num_batches", "batch_size", 1)
     return -(-n // batch_size)
 
 
@@ -34,10 +30,10 @@ def batches(
     depends only on ``(seed, epoch)``: pass ``epoch=0, 1, 2, ...`` for a fresh order each
     epoch, reproducible and resumable from any epoch without replaying the earlier ones.
     """
-    n = _check_int(n, "batches", "n", 0)
-    batch_size = _check_int(batch_size, "batches", "batch_size", 1)
-    seed = _check_int(seed, "batches", "seed", -(2**63))
-    epoch = _check_int(epoch, "batches", "epoch", 0)
+    n = integer(n, "batches", "n", 0)
+    batch_size = integer(batch_size, "batches", "batch_size", 1)
+    seed = integer(seed, "batches", "seed", _SEED_MINIMUM)
+    epoch = integer(epoch, "batches", "epoch", 0)
     order = list(range(n))
     if shuffle:
         # A string seed is hashed with SHA-512 by random.Random, independent of

@@ -8,8 +8,9 @@
   one target, or a list of Values with one target each.
 
 Bad targets (wrong length, class out of range or not a whole number, not a distribution,
-NaN or inf, a bool, a label outside {0..1} or {-1, +1}) raise a ValueError that names the
-loss and the operand; a target that is not a number at all (a str, None) is a TypeError.
+NaN or inf, too large for a float, a bool, a label outside [0, 1] or {-1, +1}) raise a
+ValueError that names the loss and the operand; a target that is not a number at all (a
+str, None) is a TypeError.
 A class index may be any integral-valued real number: 1, 1.0, numpy.int64(1).
 """
 
@@ -23,7 +24,8 @@ from typing import Any
 import autograd
 from autograd import Value
 
-from .modules import _brief
+from ._checks import brief as _brief
+from ._checks import real, to_float
 
 __all__ = [
     "mae",
@@ -67,24 +69,25 @@ def _mean(terms: list[Value], name: str) -> Value:
     return autograd.sum(terms) / len(terms)
 
 
-def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Value, Any]]:
-    """Flatten ``pred`` and ``target`` in step, checking that their shapes agree."""
-    at = f" at {where}" if where else ""
-    if isinstance(pred, Value) or _is_number(pred):
-        if _is_sequence(target):
-            raise ValueError(
-                f"{name}: pred{at} is a single value but target{at} is a sequence of {len(target)}"
-            )
-        if _is_bool(target):
-            raise ValueError(f"{name}: target{at} must be a number, not a bool ({target!r})")
-        if not (isinstance(target, Value) or _is_number(target)):
-            raise TypeError(
-                f"{name}: target{at} must be a number, got {type(target).__name__} {_brief(target)}"
-            )
-        if _is_number(target) and not math.isfinite(target):
-            raise ValueError(f"{name}: target{at} is not finite: {target!r}")
-        p = pred if isinstance(pred, Value) else Value(float(pred))
-        return [(p, target)]
+def _is_scalar(x: object) -> bool:
+    """True for one prediction: a Value or a plain number."""
+    return isinstance(x, Value) or _is_number(x)
+
+
+def _as_value(x: Any, name: str, what: str) -> Value:
+    """One prediction as a Value: a number becomes a constant leaf."""
+    return x if isinstance(x, Value) else Value(to_float(x, name, what))
+
+
+def _check_target(t: object, name: str, at: str) -> float:
+    """One number target as a float; ``at`` locates it in messages ("", "[2]", " at [0][1]")."""
+    if _is_bool(t):
+        raise ValueError(f"{name}: target{at} must be a number, not a bool ({t!r})")
+    return real(t, name, f"target{at}")
+
+
+def _split(pred: Any, target: Any, name: str, at: str) -> list[tuple[Any, Any]]:
+    """The elements of a sequence ``pred`` paired with those of ``target``, of equal length."""
     if not _is_sequence(pred):
         raise TypeError(
             f"{name}: pred{at} must be a Value or a list of Values, got {type(pred).__name__}"
@@ -92,15 +95,36 @@ def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Val
     if not _is_sequence(target):
         raise ValueError(
             f"{name}: pred{at} is a sequence of {len(pred)} but target{at} is not a sequence "
-            f"({target!r})"
+            f"({_brief(target)})"
         )
     if len(pred) != len(target):
         raise ValueError(
             f"{name}: length mismatch{at}: pred has {len(pred)} element(s), "
             f"target has {len(target)}"
         )
-    pairs: list[tuple[Value, Any]] = []
-    for i, (p, t) in enumerate(zip(pred, target)):
+    return list(zip(pred, target))
+
+
+def _single_value_with_sequence(target: Any, name: str, at: str) -> ValueError:
+    """The error for a single prediction whose target is a sequence."""
+    return ValueError(
+        f"{name}: pred{at} is a single value but target{at} is a sequence of {len(target)}"
+    )
+
+
+def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Value, Value | float]]:
+    """Flatten (nested) ``pred`` and ``target`` in step, checking that their shapes agree.
+
+    A target is a number, or a Value (used as it is).
+    """
+    at = f" at {where}" if where else ""
+    if _is_scalar(pred):
+        if _is_sequence(target):
+            raise _single_value_with_sequence(target, name, at)
+        t = target if isinstance(target, Value) else _check_target(target, name, at)
+        return [(_as_value(pred, name, f"pred{at}"), t)]
+    pairs: list[tuple[Value, Value | float]] = []
+    for i, (p, t) in enumerate(_split(pred, target, name, at)):
         pairs.extend(_pairs(p, t, name, f"{where}[{i}]"))
     return pairs
 
@@ -129,7 +153,7 @@ def _logits(row: object, name: str, where: str) -> list[Value]:
         if isinstance(v, Value):
             out.append(v)
         elif _is_number(v):
-            out.append(Value(float(v)))
+            out.append(Value(to_float(v, name, f"logits{where}[{i}]")))
         else:
             raise TypeError(
                 f"{name}: logits{where}[{i}] must be a Value or a number, got {type(v).__name__}"
@@ -155,16 +179,19 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
         if isinstance(target, numbers.Integral):
             k = int(target)
         else:
-            t = float(target)
+            try:
+                t = float(target)
+            except OverflowError:  # e.g. a huge Fraction: no class index either
+                t = math.inf
             if not (math.isfinite(t) and t.is_integer()):
                 raise ValueError(
-                    f"{name}: target{where} {target!r} is not a class index: "
+                    f"{name}: target{where} {_brief(target)} is not a class index: "
                     f"expected a whole number from 0 to {n - 1}"
                 )
             k = int(t)
         if not 0 <= k < n:
             raise ValueError(
-                f"{name}: target{where} class index {k} is out of range for {n} logits "
+                f"{name}: target{where} class index {_brief(k)} is out of range for {n} logits "
                 f"(valid: 0 to {n - 1})"
             )
         return _log_sum_exp(logits) - logits[k]
@@ -180,7 +207,7 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
                 )
             if _is_bool(p) or not 0.0 <= p <= 1.0:
                 raise ValueError(
-                    f"{name}: target{where}[{i}] must be a probability in [0, 1], got {p!r}"
+                    f"{name}: target{where}[{i}] must be a probability in [0, 1], got {_brief(p)}"
                 )
         total = math.fsum(probs)
         if abs(total - 1.0) > _DISTRIBUTION_TOLERANCE:
@@ -231,43 +258,23 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 # --- binary losses -----------------------------------------------------------------------
 
 
-def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, float]]:
-    """Pair one Value with one target, or a flat list of Values with a list of targets."""
-    if isinstance(pred, Value) or _is_number(pred):
-        preds, targets, where = [pred], [target], [""]
+def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, float, str]]:
+    """Pair one Value with one number, or a flat list of Values with a list of numbers.
+
+    Each pair comes with what locates it in messages: "" for a single value, "[i]" in a list.
+    """
+    if _is_scalar(pred):
         if _is_sequence(target):
-            raise ValueError(
-                f"{name}: pred is a single value but target is a sequence of {len(target)}"
-            )
-    elif _is_sequence(pred):
-        if not _is_sequence(target):
-            raise ValueError(
-                f"{name}: pred is a list of {len(pred)} but target is not a list ({target!r})"
-            )
-        if len(pred) != len(target):
-            raise ValueError(
-                f"{name}: length mismatch: pred has {len(pred)} element(s), "
-                f"target has {len(target)}"
-            )
-        preds, targets = list(pred), list(target)
-        where = [f"[{i}]" for i in range(len(preds))]
+            raise _single_value_with_sequence(target, name, "")
+        items, where = [(pred, target)], [""]
     else:
-        raise TypeError(
-            f"{name}: pred must be a Value or a list of Values, got {type(pred).__name__}"
-        )
+        items = _split(pred, target, name, "")
+        where = [f"[{i}]" for i in range(len(items))]
     pairs = []
-    for p, t, at in zip(preds, targets, where):
-        if not (isinstance(p, Value) or _is_number(p)):
+    for (p, t), at in zip(items, where):
+        if not _is_scalar(p):
             raise TypeError(f"{name}: pred{at} must be a Value, got {type(p).__name__} {_brief(p)}")
-        if _is_bool(t):
-            raise ValueError(f"{name}: target{at} must be a number, not a bool ({t!r})")
-        if not _is_number(t):
-            raise TypeError(
-                f"{name}: target{at} must be a number, got {type(t).__name__} {_brief(t)}"
-            )
-        if not math.isfinite(t):
-            raise ValueError(f"{name}: target{at} must be a finite number, got {t!r}")
-        pairs.append((p if isinstance(p, Value) else Value(float(p)), float(t)))
+        pairs.append((_as_value(p, name, f"pred{at}"), _check_target(t, name, at), at))
     return pairs
 
 
@@ -287,14 +294,14 @@ def binary_cross_entropy(prob: Any, target: Any) -> Value:
     """
     name = "binary_cross_entropy"
     terms = []
-    for i, (p, y) in enumerate(_binary_pairs(prob, target, name)):
+    for p, y, at in _binary_pairs(prob, target, name):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(
-                f"{name}: prob[{i}] must be a probability in [0, 1], got {p.data!r} "
+                f"{name}: prob{at} must be a probability in [0, 1], got {p.data!r} "
                 "(pass logits to binary_cross_entropy_with_logits instead)"
             )
         if not 0.0 <= y <= 1.0:
-            raise ValueError(f"{name}: target[{i}] must be in [0, 1], got {y!r}")
+            raise ValueError(f"{name}: target{at} must be in [0, 1], got {y!r}")
         log_p, log_q = _clamped_log(p), _clamped_log(1 - p)
         terms.append(-(y * log_p + (1 - y) * log_q))
     return _mean([t if isinstance(t, Value) else Value(t) for t in terms], name)
@@ -310,7 +317,7 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any) -> Value:
     """
     name = "binary_cross_entropy_with_logits"
     terms = []
-    for x, y in _binary_pairs(logit, target, name):
+    for x, y, _ in _binary_pairs(logit, target, name):
         if x.data >= 0:
             terms.append(x - x * y + (1 + (-x).exp()).log())
         else:
@@ -322,8 +329,8 @@ def hinge(score: Any, target: Any) -> Value:
     """Mean of relu(1 - y * score) for labels y = +1 or -1 (micrograd's demo loss)."""
     name = "hinge"
     terms = []
-    for i, (s, y) in enumerate(_binary_pairs(score, target, name)):
+    for s, y, at in _binary_pairs(score, target, name):
         if y not in (1.0, -1.0):
-            raise ValueError(f"{name}: target[{i}] must be +1 or -1, got {y!r}")
+            raise ValueError(f"{name}: target{at} must be +1 or -1, got {y!r}")
         terms.append((1 - y * s).relu())
     return _mean(terms, name)

@@ -19,11 +19,13 @@ import math
 import numbers
 import os
 import random
-import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, dot
+
+from ._checks import brief as _brief
+from ._checks import integer, real, to_float
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -31,17 +33,6 @@ Number = float | int
 Input = Value | Number
 Inputs = Input | Sequence[Input]
 Seed = int | random.Random
-
-
-_BRIEF = reprlib.Repr()
-_BRIEF.maxstring = 60
-_BRIEF.maxother = 60
-_BRIEF.maxlong = 40
-
-
-def _brief(value: object) -> str:
-    """``repr(value)`` cut to a few dozen characters, so error messages stay short."""
-    return _BRIEF.repr(value)
 
 
 def _name_some(names: Sequence[str], total: int | None = None, limit: int = 5) -> str:
@@ -80,14 +71,6 @@ def _check_activation(activation: object, who: str) -> str:
     return activation
 
 
-def _check_count(n: object, who: str, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{who}: {what} must be an int, got {type(n).__name__} {_brief(n)}")
-    if n < 1:
-        raise ValueError(f"{who}: {what} must be >= 1, got {_brief(n)}")
-    return int(n)
-
-
 def _rng(seed: object, who: str) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
@@ -102,7 +85,7 @@ def _check_sizes(sizes: object, who: str) -> list[int]:
         raise TypeError(f"{who}: sizes must be a list of layer widths, got {_brief(sizes)}")
     if not sizes:
         raise ValueError(f"{who}: sizes must name at least one layer")
-    return [_check_count(s, who, f"sizes[{i}]") for i, s in enumerate(sizes)]
+    return [integer(s, who, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
 
 
 def _layer_activations(
@@ -152,7 +135,7 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
             values.append(item)
         elif isinstance(item, numbers.Real) and not isinstance(item, bool):
             # A labelled leaf rather than an anonymous constant, so drawings show x1, x2, ...
-            values.append(Value(float(item), label=f"x{i + 1}"))
+            values.append(Value(to_float(item, who, f"input {i + 1}"), label=f"x{i + 1}"))
         else:
             raise TypeError(
                 f"{who}: input {i + 1} must be a number or a Value, got {type(item).__name__}"
@@ -160,10 +143,9 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
     return values
 
 
-def _uses_discovery(module: Module) -> bool:
-    """True if ``module`` overrides neither ``parameter_groups`` nor ``parameters``."""
-    cls = type(module)
-    return cls.parameter_groups is Module.parameter_groups and cls.parameters is Module.parameters
+def _overrides(module: Module, method: str) -> bool:
+    """True if ``module``'s class replaces ``Module``'s ``method`` with its own."""
+    return getattr(type(module), method) is not getattr(Module, method)
 
 
 def _discover(module: Module, seen: set[int]) -> dict[str, list[Value]]:
@@ -208,7 +190,7 @@ def _add_module(
     """Add a sub-module's groups as ``prefix/name``, skipping what was already collected."""
     if id(module) in seen:
         return
-    if _uses_discovery(module):
+    if not (_overrides(module, "parameter_groups") or _overrides(module, "parameters")):
         nested = _discover(module, seen)
     else:
         seen.add(id(module))
@@ -263,16 +245,16 @@ class Module:
         Values are marked ``is_parameter = True``.  A subclass that overrides only
         ``parameters()`` gets the single group "parameters".  No parameters give ``{}``.
         """
-        if type(self).parameters is not Module.parameters:
+        if _overrides(self, "parameters"):
             return {"parameters": self.parameters()}
         return _discover(self, set())
 
     def parameters(self) -> list[Value]:
         """Every trainable Value, in a stable order (the order of ``parameter_groups``)."""
-        if type(self).parameter_groups is Module.parameter_groups:
-            groups = _discover(self, set())  # not via parameter_groups: no recursion
-        else:
+        if _overrides(self, "parameter_groups"):
             groups = self.parameter_groups()
+        else:
+            groups = _discover(self, set())  # not via parameter_groups: no recursion
         return [p for group in groups.values() for p in group]
 
     def zero_grad(self) -> None:
@@ -310,14 +292,10 @@ class Module:
                     f"{who}: {_brief(name)} has {len(values)} value(s), the model has {len(group)}"
                 )
             for i, v in enumerate(values):
-                if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                    raise ValueError(
-                        f"{who}: {_brief(name)}[{i}] must be a number, "
-                        f"got {type(v).__name__} {_brief(v)}"
-                    )
-                if not math.isfinite(v):
-                    raise ValueError(f"{who}: {_brief(name)}[{i}] is not finite: {v!r}")
-                checked.append((group[i], float(v)))
+                try:
+                    checked.append((group[i], real(v, who, f"{_brief(name)}[{i}]")))
+                except TypeError as error:  # a bad state is a ValueError, whatever the cause
+                    raise ValueError(str(error)) from None
         # Only now write, so a bad state leaves the model untouched.
         for p, v in checked:
             p.data = v
@@ -339,15 +317,13 @@ class Neuron(Module):
     """One neuron: ``activation(dot(w, x) + b)``."""
 
     def __init__(self, nin: int, activation: str = "relu", *, seed: Seed = 0) -> None:
-        self.nin = _check_count(nin, "Neuron", "nin")
+        self.nin = integer(nin, "Neuron", "nin", 1)
         self.activation = _check_activation(activation, "Neuron")
         self._act = ACTIVATIONS[self.activation]
         rng = _rng(seed, "Neuron")
         bound = math.sqrt(12.0 / self.nin)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i + 1}") for i in range(self.nin)]
-        self.b = Value(0.0, label="b")
-        for p in (*self.w, self.b):
-            p.is_parameter = True
+        self.b = Value(0.0, label="b")  # w and b: marked as parameters by Module.__setattr__
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output for one example of ``nin`` numbers or Values."""
@@ -372,8 +348,8 @@ class Layer(Module):
     """``nout`` neurons that see the same inputs; always returns a list, even of one Value."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *, seed: Seed = 0) -> None:
-        self.nin = _check_count(nin, "Layer", "nin")
-        self.nout = _check_count(nout, "Layer", "nout")
+        self.nin = integer(nin, "Layer", "nin", 1)
+        self.nout = integer(nout, "Layer", "nout", 1)
         self.activation = _check_activation(activation, "Layer")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(self.nin, self.activation, seed=rng) for _ in range(self.nout)]
@@ -416,7 +392,7 @@ class MLP(Module):
         *,
         seed: Seed = 0,
     ) -> None:
-        self.nin = _check_count(nin, "MLP", "nin")
+        self.nin = integer(nin, "MLP", "nin", 1)
         self.sizes = _check_sizes(sizes, "MLP")
         self.activations = _layer_activations(len(self.sizes), activation, output_activation)
         rng = _rng(seed, "MLP")

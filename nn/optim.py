@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Iterable
 
 from autograd import Value
+
+from ._checks import real
 
 __all__ = ["SGD", "LearningRate"]
 
 LearningRate = float | Callable[[int], float]
 """A learning rate: a number, or a schedule mapping the update count (from 0) to a number."""
-
-
-def _check_rate(value: object, who: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {what} must be a number, got {type(value).__name__} {value!r}")
-    if not (math.isfinite(value) and float(value) >= 0):
-        raise ValueError(f"{who}: {what} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class SGD:
@@ -53,10 +45,10 @@ class SGD:
                 raise ValueError(f"SGD: params[{i}] appears more than once")
             seen.add(id(p))
         if not callable(lr):
-            _check_rate(lr, "SGD", "lr")
+            real(lr, "SGD", "lr", minimum=0)
         self.lr = lr
-        self.momentum = _check_rate(momentum, "SGD", "momentum")
-        self.weight_decay = _check_rate(weight_decay, "SGD", "weight_decay")
+        self.momentum = real(momentum, "SGD", "momentum", minimum=0)
+        self.weight_decay = real(weight_decay, "SGD", "weight_decay", minimum=0)
         self.updates = 0
         self._buffers: list[float] | None = None
         for p in self.params:
@@ -67,8 +59,8 @@ class SGD:
     def current_lr(self) -> float:
         """The learning rate the next ``step`` will use."""
         if callable(self.lr):
-            return _check_rate(
-                self.lr(self.updates), "SGD", f"lr schedule at update {self.updates}"
+            return real(
+                self.lr(self.updates), "SGD", f"lr schedule at update {self.updates}", minimum=0
             )
         return float(self.lr)
 

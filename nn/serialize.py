@@ -9,11 +9,12 @@ A file looks like::
 
 Floats are written with ``repr`` (json's default), which round-trips every float exactly.
 
-``load`` checks a file before building anything: the architecture's fields, then the
-parameter groups it implies (their number, names and lengths, computed from the
-architecture alone) against the file's.  So an inconsistent file (say ``"sizes":
-[1000000000, 1]`` with a handful of parameters) fails at once with a short ValueError,
-and a model is only built when the file holds every one of its parameters.
+``load`` checks a file before building anything: the architecture's fields (an MLP's
+"activations" must name every layer, as ``save`` writes them), then the parameter groups
+it implies (their number, names and lengths, computed from the architecture alone)
+against the file's.  So an inconsistent file (say ``"sizes": [1000000000, 1]`` with a
+handful of parameters) fails at once with a short ValueError, and a model is only built
+when the file holds every one of its parameters.
 """
 
 from __future__ import annotations
@@ -27,18 +28,9 @@ from typing import Any
 
 from autograd.files import write_atomically
 
-from .modules import (
-    MLP,
-    Layer,
-    Module,
-    Neuron,
-    _brief,
-    _check_activation,
-    _check_count,
-    _check_sizes,
-    _layer_activations,
-    _name_some,
-)
+from ._checks import brief as _brief
+from ._checks import integer
+from .modules import MLP, Layer, Module, Neuron, _check_activation, _check_sizes, _name_some
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
@@ -137,14 +129,14 @@ def _numbered(pattern: re.Pattern[str], name: object) -> list[int] | None:
 def _layout(kind: str, architecture: dict[str, Any]) -> _Layout:
     """Check the architecture's fields (as the constructors do) and describe its groups."""
     who = f"{kind} architecture"
-    nin = _check_count(architecture["nin"], who, "nin")
+    nin = integer(architecture["nin"], who, "nin", 1)
     if kind == "Neuron":
         _check_activation(architecture["activation"], who)
         return _Layout(
             1, lambda name: nin + 1 if name == "neuron" else None, lambda: iter(["neuron"])
         )
     if kind == "Layer":
-        nout = _check_count(architecture["nout"], who, "nout")
+        nout = integer(architecture["nout"], who, "nout", 1)
         _check_activation(architecture["activation"], who)
 
         def layer_size(name: str) -> int | None:
@@ -153,7 +145,16 @@ def _layout(kind: str, architecture: dict[str, Any]) -> _Layout:
 
         return _Layout(nout, layer_size, lambda: (f"neuron {j + 1}" for j in range(nout)))
     sizes = _check_sizes(architecture["sizes"], who)
-    _layer_activations(len(sizes), architecture["activations"], None, who)
+    # save writes one name per layer; MLP's shorthands (one name for the hidden layers, or
+    # a list without the output layer) would silently rebuild a different model.
+    activations = architecture["activations"]
+    if not isinstance(activations, list) or len(activations) != len(sizes):
+        raise ValueError(
+            f"{who}: activations must be a list of {len(sizes)} activation names, one per "
+            f"layer, got {_brief(activations)}"
+        )
+    for i, name in enumerate(activations):
+        _check_activation(name, f"{who} layer {i + 1}")
     widths = [nin, *sizes]
 
     def mlp_size(name: str) -> int | None:

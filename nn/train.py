@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from autograd import Value
 from autograd.files import write_atomically
 
-from .data import batches, num_batches
+from ._checks import integer, real
+from .data import _SEED_MINIMUM, batches, num_batches
 from .modules import Module
 from .optim import SGD, LearningRate
 
@@ -95,16 +95,6 @@ class History:
         return fig
 
 
-def _check_optional_int(value: object, what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"fit: {what} must be an int, got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"fit: {what} must be >= 0, got {value!r}")
-    return int(value)
-
-
 def _training_parameters(model: object, parameters: Sequence[Value] | None) -> list[Value]:
     if not callable(model):
         raise TypeError(f"fit: model must be callable, got {type(model).__name__}")
@@ -173,19 +163,14 @@ def fit(
     n = len(xs)
     if n == 0:
         raise ValueError("fit: there are no training examples")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"fit: batch_size must be an int, got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"fit: batch_size must be >= 1, got {batch_size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"fit: seed must be an int, got {type(seed).__name__} {seed!r}")
-    epochs = _check_optional_int(epochs, "epochs")
-    max_updates = _check_optional_int(max_updates, "max_updates")
+    batch_size = integer(batch_size, "fit", "batch_size", 1)
+    seed = integer(seed, "fit", "seed", _SEED_MINIMUM)
+    if epochs is not None:
+        epochs = integer(epochs, "fit", "epochs", 0)
+    if max_updates is not None:
+        max_updates = integer(max_updates, "fit", "max_updates", 0)
     if grad_tol is not None:
-        if isinstance(grad_tol, bool) or not isinstance(grad_tol, numbers.Real):
-            raise TypeError(f"fit: grad_tol must be a number, got {grad_tol!r}")
-        if not (math.isfinite(grad_tol) and grad_tol >= 0):
-            raise ValueError(f"fit: grad_tol must be a finite number >= 0, got {grad_tol!r}")
+        grad_tol = real(grad_tol, "fit", "grad_tol", minimum=0)
     if epochs is None and max_updates is None and grad_tol is None:
         raise ValueError("fit: give at least one stopping rule: epochs, max_updates or grad_tol")
 
@@ -229,7 +214,9 @@ def fit(
 def _progress_bar(n: int, batch_size: int, epochs: int | None, max_updates: int | None) -> Any:
     from tqdm.auto import tqdm
 
-    planned = [m for m in (max_updates,) if m is not None]
+    planned: list[int] = []
+    if max_updates is not None:
+        planned.append(max_updates)
     if epochs is not None:
         planned.append(epochs * num_batches(n, batch_size))
     return tqdm(total=min(planned) if planned else None, desc="fit", unit="update")

@@ -6,6 +6,7 @@ import math
 import os
 import random
 from collections.abc import Callable
+from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
@@ -91,7 +92,10 @@ def test_cross_entropy_is_stable_for_huge_logits() -> None:
     assert loss.data == 2000.0
     assert all_grads(loss, logits) == [1.0, -1.0]
     assert cross_entropy(vals(1000.0, -1000.0), 0).data == 0.0
-    assert cross_entropy(vals(1000.0, 1000.0), [0.25, 0.75]).data == pytest.approx(math.log(2))
+    # 1000 - (1000 + log 2) cancels: about ulp(1000) ≈ 1.1e-13 of error on log 2 ≈ 0.69.
+    assert cross_entropy(vals(1000.0, 1000.0), [0.25, 0.75]).data == pytest.approx(
+        math.log(2), rel=1e-12
+    )
 
 
 def test_binary_cross_entropy_by_hand() -> None:
@@ -304,7 +308,7 @@ def test_loss_gradients_pass_gradcheck(name: str) -> None:
         (lambda: mse(Value(1.0), [1.0, 2.0]), "mse: pred is a single value but target"),
         (lambda: mse(vals(1.0), 1.0), "mse: pred is a sequence of 1 but target is not"),
         (lambda: mse([], []), "mse: empty input"),
-        (lambda: mse(Value(1.0), math.inf), "mse: target is not finite"),
+        (lambda: mse(Value(1.0), math.inf), "mse: target must be a finite number, got inf"),
         (lambda: cross_entropy(vals(1.0, 2.0), 2), "cross_entropy: target class index 2 is out"),
         (lambda: cross_entropy(vals(1.0, 2.0), -1), "cross_entropy: target class index -1"),
         (
@@ -328,12 +332,12 @@ def test_loss_gradients_pass_gradcheck(name: str) -> None:
         (lambda: cross_entropy([], 0), "cross_entropy: logits is empty"),
         (
             lambda: binary_cross_entropy(Value(1.5), 1.0),
-            "binary_cross_entropy: prob\\[0\\] must be a probability in \\[0, 1\\], got 1.5",
+            "binary_cross_entropy: prob must be a probability in \\[0, 1\\], got 1.5",
         ),
-        (lambda: binary_cross_entropy(Value(-0.1), 1.0), "binary_cross_entropy: prob\\[0\\]"),
+        (lambda: binary_cross_entropy(Value(-0.1), 1.0), "binary_cross_entropy: prob must be"),
         (
             lambda: binary_cross_entropy(Value(0.5), 2.0),
-            "binary_cross_entropy: target\\[0\\] must be in \\[0, 1\\]",
+            "binary_cross_entropy: target must be in \\[0, 1\\]",
         ),
         (
             lambda: binary_cross_entropy(vals(0.5, 0.5), [1.0]),
@@ -459,7 +463,7 @@ def test_numpy_bool_target_is_a_value_error() -> None:
             lambda: binary_cross_entropy_with_logits(Value(0.5), -math.inf),
             "binary_cross_entropy_with_logits: target must be a finite number, got -inf",
         ),
-        (lambda: hinge(Value(0.5), 0.5), "hinge: target\\[0\\] must be \\+1 or -1, got 0.5"),
+        (lambda: hinge(Value(0.5), 0.5), "hinge: target must be \\+1 or -1, got 0.5"),
     ],
 )
 def test_bad_binary_and_regression_target_values_are_value_errors(
@@ -467,3 +471,67 @@ def test_bad_binary_and_regression_target_values_are_value_errors(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- one target check for every loss: labels, huge numbers, what is accepted ------------------
+
+
+def test_binary_losses_label_a_single_value_without_an_index() -> None:
+    # Before: a single Value's messages said prob[0] / target[0], as if it were a list.
+    with pytest.raises(ValueError) as info:
+        binary_cross_entropy(Value(1.5), 1.0)
+    assert str(info.value).startswith("binary_cross_entropy: prob must be a probability")
+    with pytest.raises(ValueError, match=r"^hinge: target must be \+1 or -1, got 0.0$"):
+        hinge(Value(0.5), 0.0)
+    # In a list, the index is still named.
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: prob\[1\] must be"):
+        binary_cross_entropy(vals(0.5, 1.5), [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"^hinge: target\[1\] must be \+1 or -1, got 0.0$"):
+        hinge(vals(0.5, 0.5), [1, 0])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mse(Value(1.0), 10**400), "^mse: target is too large for a float: 1000"),
+        (lambda: mae(vals(1.0), [10**400]), "^mae: target at \\[0\\] is too large for a float"),
+        (lambda: mse(10**400, 1.0), "^mse: pred is too large for a float"),
+        (lambda: hinge(Value(1.0), -(10**400)), "^hinge: target is too large for a float"),
+        (
+            lambda: binary_cross_entropy_with_logits(vals(1.0, 2.0), [0.0, 10**400]),
+            "^binary_cross_entropy_with_logits: target\\[1\\] is too large for a float",
+        ),
+        (
+            lambda: binary_cross_entropy(vals(0.5), [Fraction(10**400, 3)]),
+            "^binary_cross_entropy: target\\[0\\] is too large for a float",
+        ),
+        (lambda: cross_entropy([1.0, 10**400], 0), "^cross_entropy: logits\\[1\\] is too large"),
+        (
+            lambda: cross_entropy(vals(1.0, 2.0), Fraction(10**400, 3)),
+            "^cross_entropy: target Fraction\\(.*\\) is not a class index",
+        ),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_value_errors(
+    call: Callable[[], Any], message: str
+) -> None:
+    # Before: OverflowError (int too large to convert to float) escaped from each of these.
+    with pytest.raises(ValueError, match=message) as info:
+        call()
+    assert len(str(info.value)) < 200
+
+
+def test_accepted_targets_are_unchanged() -> None:
+    # mse and mae take a Value as a target; the binary losses take numbers only.
+    assert mse(Value(3.0), Value(1.0)).data == 4.0
+    assert mae([vals(1.0), vals(2.0)], [[Value(0.0)], [0.5]]).data == 1.25
+    assert mse(vals(1.0, 2.0), (Fraction(1, 2), 2)).data == 0.125
+    with pytest.raises(TypeError, match=r"^hinge: target\[0\] must be a number, got Value"):
+        hinge(vals(0.5), [Value(1.0)])
+    # The binary losses take a flat list: no nesting, on either side.
+    with pytest.raises(TypeError, match=r"^hinge: pred\[0\] must be a Value, got list"):
+        hinge([vals(0.5)], [1.0])
+    with pytest.raises(TypeError, match=r"^hinge: target\[0\] must be a number, got list"):
+        hinge(vals(0.5), [[1.0]])
+    with pytest.raises(ValueError, match=r"^hinge: pred is a sequence of 1 but target is not"):
+        hinge(vals(0.5), 1.0)

@@ -6,6 +6,7 @@ import math
 import random
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -356,9 +357,43 @@ def test_load_state_dict_rejects_mismatches_and_leaves_model_untouched() -> None
     state = model.state_dict()
     state["layer 1/neuron 3"][0] = math.inf
     state["layer 1/neuron 1"][0] = 99.0  # an earlier group: must not be written either
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match="must be a finite number, got inf"):
         model.load_state_dict(state)
     assert model.state_dict() == before
+
+
+def test_load_state_dict_rejects_numbers_too_large_for_a_float() -> None:
+    # Before: OverflowError from math.isfinite(10**400).
+    model = MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    state: dict[str, list[Any]] = model.state_dict()
+    state["layer 1/neuron 1"][0] = 99.0
+    state["layer 2/neuron 1"][1] = 10**400
+    with pytest.raises(
+        ValueError,
+        match=r"^MLP\.load_state_dict: 'layer 2/neuron 1'\[1\] is too large for a float: 1000",
+    ):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+    state["layer 2/neuron 1"][1] = True
+    with pytest.raises(ValueError, match=r"\[1\] must be a number, got bool True"):
+        model.load_state_dict(state)
+
+
+def test_inputs_too_large_for_a_float_are_value_errors() -> None:
+    # Before: OverflowError from float(10**400).
+    with pytest.raises(ValueError, match=r"^MLP: input 2 is too large for a float"):
+        MLP(2, [1])([1.0, 10**400])
+    with pytest.raises(ValueError, match=r"^Neuron: input 1 is too large for a float"):
+        Neuron(1)(-(10**400))
+
+
+def test_counts_are_checked_by_the_shared_helper() -> None:
+    with pytest.raises(TypeError, match=r"^Layer: nout must be an int, got bool True$"):
+        Layer(2, True)  # type: ignore[arg-type]
+    # An int too long to print (over 4300 digits) is still described, not a second error.
+    with pytest.raises(ValueError, match=r"^MLP: sizes\[0\] must be >= 1, got <int of about 5001"):
+        MLP(2, [-(10**5000)])
 
 
 def test_custom_module_with_parameters_only() -> None:
@@ -524,7 +559,10 @@ def test_discovered_module_trains_with_fit() -> None:
         line, xs, [2 * x + 1 for x in xs], loss=mse, lr=0.05, batch_size=4, max_updates=3000
     )
     assert history.losses[-1] < 1e-12
-    assert line.w.data == pytest.approx(2.0) and line.b.data == pytest.approx(1.0)
+    # loss < 1e-12 bounds each error by sqrt(1e-12 / 0.297) < 2e-6 (0.297: the smallest
+    # eigenvalue of mean([x, 1] [x, 1]ᵀ) over the four xs).
+    assert line.w.data == pytest.approx(2.0, abs=1e-5)
+    assert line.b.data == pytest.approx(1.0, abs=1e-5)
 
 
 def test_overriding_parameters_only_still_works_and_may_call_super() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
@@ -146,6 +147,35 @@ def test_bad_arguments(make: Any, error: type[Exception], message: str) -> None:
         make()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"lr": 10**400}, "^SGD: lr is too large for a float: 1000"),
+        ({"lr": -(10**400)}, "^SGD: lr is too large for a float"),
+        ({"lr": Fraction(10**400, 3)}, "^SGD: lr is too large for a float"),
+        ({"lr": 0.1, "momentum": 10**400}, "^SGD: momentum is too large for a float"),
+        ({"lr": 0.1, "weight_decay": 10**400}, "^SGD: weight_decay is too large for a float"),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_value_errors(
+    options: dict[str, Any], message: str
+) -> None:
+    # Before: OverflowError from math.isfinite(10**400).
+    with pytest.raises(ValueError, match=message):
+        SGD([Value(1.0)], **options)
+
+
+def test_schedule_value_too_large_for_a_float_names_the_update() -> None:
+    opt = SGD([Value(1.0)], lr=lambda k: 10**400)
+    with pytest.raises(ValueError, match=r"^SGD: lr schedule at update 0 is too large for a float"):
+        opt.step()
+
+
+def test_bool_rates_are_type_errors() -> None:
+    with pytest.raises(TypeError, match=r"^SGD: momentum must be a number, got bool True$"):
+        SGD([Value(1.0)], lr=0.1, momentum=True)
+
+
 def test_repeated_parameter_is_rejected() -> None:
     p = Value(1.0)
     with pytest.raises(ValueError, match="params\\[1\\] appears more than once"):
@@ -196,6 +226,8 @@ def test_shuffled_every_epoch_reproducibly() -> None:
         ({"n": -1, "batch_size": 2}, ValueError, "batches: n must be >= 0"),
         ({"n": 10, "batch_size": 2.5}, TypeError, "batches: batch_size must be an int"),
         ({"n": 10, "batch_size": 2, "epoch": -1}, ValueError, "batches: epoch must be >= 0"),
+        ({"n": 10, "batch_size": 2, "seed": -(2**64)}, ValueError, "batches: seed must be >= -"),
+        ({"n": True, "batch_size": 2}, TypeError, "batches: n must be an int, got bool"),
     ],
 )
 def test_batches_bad_arguments_fail_at_the_call(

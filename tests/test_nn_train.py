@@ -317,6 +317,29 @@ def test_progress_bar_shows_the_loss(capsys: Any) -> None:
     assert "fit" in err and "6/6" in err and "loss=" in err
 
 
+@pytest.mark.parametrize(
+    ("limits", "total"),
+    [({"max_updates": 4}, "4/4"), ({"max_updates": 4, "epochs": 1}, "2/2"), ({"epochs": 3}, "6/6")],
+)
+def test_progress_bar_total_is_the_nearest_limit(
+    capsys: Any, limits: dict[str, int], total: str
+) -> None:
+    pytest.importorskip("tqdm")
+    w = Value(0.0)
+    fit(
+        lambda x: w * x,
+        [1.0, 2.0],
+        [2.0, 4.0],
+        parameters=[w],
+        loss=mse,
+        lr=0.01,
+        batch_size=1,
+        progress=True,
+        **limits,
+    )
+    assert total in capsys.readouterr().err
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 
@@ -479,6 +502,17 @@ def test_loss_target_errors_get_the_update_too() -> None:
         ({"max_updates": -1}, ValueError, "max_updates must be >= 0"),
         ({"epochs": 1.5}, TypeError, "epochs must be an int"),
         ({"grad_tol": -1.0}, ValueError, "grad_tol must be a finite number >= 0"),
+        ({"grad_tol": 10**400}, ValueError, "^fit: grad_tol is too large for a float: 1000"),
+        ({"grad_tol": True}, TypeError, "^fit: grad_tol must be a number, got bool True$"),
+        ({"max_updates": 1, "seed": -(2**64)}, ValueError, "^fit: seed must be >= -"),
+        ({"max_updates": 1, "seed": 1.0}, TypeError, "^fit: seed must be an int, got float"),
+        ({"max_updates": 1, "batch_size": 2.0}, TypeError, "^fit: batch_size must be an int"),
+        ({"max_updates": 1, "lr": 10**400}, ValueError, "^SGD: lr is too large for a float"),
+        (
+            {"max_updates": -(10**5000)},
+            ValueError,
+            "^fit: max_updates must be >= 0, got <int of about 5001 digits>$",
+        ),
         ({"max_updates": 1, "ys": [1.0]}, ValueError, "xs has 2 examples but ys has 1"),
         ({"max_updates": 1, "xs": [], "ys": []}, ValueError, "no training examples"),
         ({"max_updates": 1, "parameters": None}, TypeError, "pass parameters="),
