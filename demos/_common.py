@@ -1,25 +1,35 @@
-"""What every demo shares: command-line options, output folders, plotting setup, saving files."""
+"""What every demo shares: command-line options, output folders, figures, saving files."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 import os
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from autograd import Value
 from autograd.files import write_atomically
+
+if TYPE_CHECKING:
+    import graphviz
+    from matplotlib.figure import Figure
 
 __all__ = [
     "add_common_arguments",
     "positive_int",
     "positive_float",
     "non_negative_float",
+    "check_int",
+    "check_number",
     "output_dir",
-    "pyplot",
+    "new_figure",
     "save_figure",
+    "save_graph",
     "save_text",
     "table",
     "intro",
@@ -76,6 +86,32 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def check_int(where: str, name: str, value: object, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``: a TypeError if it is no int, a ValueError if too small.
+
+    ``where`` (a demo or a function) and ``name`` (the option) start the message.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_number(where: str, name: str, value: object, *, positive: bool) -> float:
+    """``value`` as a finite float, > 0 if ``positive`` else >= 0 (TypeError, ValueError).
+
+    ``where`` (a demo or a function) and ``name`` (the option) start the message.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and (number > 0 if positive else number >= 0)):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{where}: {name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
 def show_progress(quiet: bool) -> bool:
     """Progress bars only for a person watching: not with --quiet, not into a file or pipe."""
     return not quiet and sys.stderr.isatty()
@@ -88,27 +124,52 @@ def output_dir(path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def pyplot() -> Any:
-    """Import matplotlib.pyplot with the non-interactive Agg backend (no display needed)."""
-    import matplotlib
+def new_figure(figsize: tuple[float, float], **kwargs: Any) -> Figure:
+    """A matplotlib Figure drawn by the Agg canvas: no pyplot, no backend chosen globally.
 
-    # The backend must be chosen before pyplot is first imported; leave it alone if an
-    # application (a notebook, say) already imported pyplot with its own backend.
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Like ``nn.History.plot``: the figure is not registered with pyplot, so nothing needs
+    closing and an application's (a notebook's, say) matplotlib setup is left alone.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    return plt
+    fig = Figure(figsize=figsize, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
-def save_figure(fig: Any, path: Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure as PNG (atomically) and close it."""
-    plt = pyplot()
+def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """Save a matplotlib figure as PNG, atomically."""
+    return write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+
+
+def save_graph(
+    graph: Value | graphviz.Graph | graphviz.Digraph | graphviz.Source,
+    path: str | os.PathLike[str],
+    **draw_options: Any,
+) -> Path:
+    """Render a graph (a Value or a ``draw`` result) to ``path``; DOT text if ``dot`` is missing.
+
+    ``path`` without an extension means SVG.  Only a missing Graphviz ``dot`` program
+    (``graphviz.ExecutableNotFound``) falls back to writing the DOT source, to ``path`` with
+    the extension ``.dot``; any other failure of ``dot`` is raised.  ``draw_options`` are
+    passed to ``autograd.render.draw`` when ``graph`` is a Value.
+    """
+    import graphviz
+
+    from autograd.render import draw, save
+
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(".svg")
+    if isinstance(graph, Value):
+        graph = draw(graph, **draw_options)
+    elif draw_options:
+        raise TypeError("save_graph: draw options can only be given with a Value, not a graph")
     try:
-        write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
-    finally:
-        plt.close(fig)
-    return path
+        return save(graph, target)
+    except graphviz.ExecutableNotFound:  # no Graphviz `dot` program: keep the text form
+        return save_text(graph.source, target.with_suffix(".dot"))
 
 
 def save_text(text: str, path: Path) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograd import Value, gradcheck, numeric_gradient
 
-from ._common import output_dir, save_text, table
+from ._common import output_dir, save_graph, table
 
 __all__ = ["GradientRow", "BackpropResult", "neuron", "run", "report", "add_arguments"]
 
@@ -80,17 +80,6 @@ def _point(seed: int) -> tuple[float, ...]:
     return tuple(round(rng.uniform(-2.0, 2.0), 2) for _ in NAMES)
 
 
-def _save_graph(root: Value, path: Path) -> Path:
-    """Render the graph to SVG, or write its DOT text if Graphviz's ``dot`` is missing."""
-    from autograd.render import draw, save
-
-    graph = draw(root)
-    try:
-        return save(graph, path)
-    except RuntimeError:
-        return save_text(graph.source, path.with_suffix(".dot"))
-
-
 def run(
     out_dir: str | Path,
     seed: int = 0,
@@ -106,10 +95,10 @@ def run(
     for p in leaves[2:]:
         p.is_parameter = True  # w1, w2, b are what training would change
     o = neuron(*leaves)
-    files = [_save_graph(o, out / "before_backward.svg")]
+    files = [save_graph(o, out / "before_backward.svg")]
     grads_before = [leaf.grad for leaf in leaves]
     o.backward()
-    files.append(_save_graph(o, out / "after_backward.svg"))
+    files.append(save_graph(o, out / "after_backward.svg"))
 
     numeric = numeric_gradient(neuron, point)
     x1, x2, w1, w2, _ = point

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from autograd import Value
 
-from ._common import output_dir, positive_float, positive_int, pyplot, save_figure, table
+from ._common import new_figure, output_dir, positive_float, positive_int, save_figure, table
 
 __all__ = ["BatchRun", "BatchesResult", "run", "report", "add_arguments"]
 
@@ -177,10 +177,10 @@ def run(
 
 
 def _plot(path: Path, result: BatchesResult) -> Path:
-    plt = pyplot()
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    fig, (by_update, by_epoch) = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    fig = new_figure((12, 4.6))
+    by_update, by_epoch = fig.subplots(1, 2, sharey=True)
     for i, r in enumerate(result.runs):
         colour = f"C{i}"
         per = "update" if r.updates_per_epoch == 1 else "updates"

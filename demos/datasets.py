@@ -9,19 +9,26 @@ so a network with default initialisation can fit them without any rescaling.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable
+
+from ._common import check_int, check_number
 
 __all__ = ["Dataset", "two_moons", "spirals", "circles", "split", "DATASETS"]
 
 Dataset = tuple[list[list[float]], list[int]]
 
 
-def _check(n: int, noise: float) -> None:
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"the number of points n must be an int >= 2, got {n!r}")
-    if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+def _check(generator: str, n: object, noise: object) -> tuple[int, float]:
+    """n as an int >= 2 and noise as a finite float >= 0, or a TypeError / ValueError.
+
+    The message names the generator and the argument, e.g. "two_moons: n must be ...".
+    """
+    return (
+        check_int(generator, "n", n, 2),
+        check_number(generator, "noise", noise, positive=False),
+    )
 
 
 def _shuffled(points: list[tuple[float, float, int]], rng: random.Random) -> Dataset:
@@ -32,7 +39,7 @@ def _shuffled(points: list[tuple[float, float, int]], rng: random.Random) -> Dat
 
 def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Two interleaving half circles (class 0 on top, class 1 below), with Gaussian noise."""
-    _check(n, noise)
+    n, noise = _check("two_moons", n, noise)
     rng = random.Random(seed)
     points = []
     for i in range(n):
@@ -51,7 +58,7 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
 
 def spirals(n: int = 200, noise: float = 0.05, seed: int = 0, turns: float = 1.25) -> Dataset:
     """Two interleaved Archimedean spirals, each making ``turns`` turns out from the centre."""
-    _check(n, noise)
+    n, noise = _check("spirals", n, noise)
     rng = random.Random(seed)
     points = []
     for i in range(n):
@@ -67,9 +74,11 @@ def spirals(n: int = 200, noise: float = 0.05, seed: int = 0, turns: float = 1.2
 
 def circles(n: int = 200, noise: float = 0.08, seed: int = 0, factor: float = 0.5) -> Dataset:
     """A ring (class 0, radius 1) around a smaller one (class 1, radius ``factor``)."""
-    _check(n, noise)
+    n, noise = _check("circles", n, noise)
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+        raise TypeError(f"circles: factor must be a number, got {type(factor).__name__} {factor!r}")
     if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+        raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
     rng = random.Random(seed)
     points = []
     for i in range(n):
@@ -87,14 +96,14 @@ def split(
 ) -> tuple[list[list[float]], list[int], list[list[float]], list[int]]:
     """Shuffle, then split into (train xs, train ys, held-out xs, held-out ys)."""
     if len(xs) != len(ys):
-        raise ValueError(f"xs and ys have different lengths ({len(xs)} and {len(ys)})")
+        raise ValueError(f"split: xs and ys have different lengths ({len(xs)} and {len(ys)})")
     if not 0 < held_out < 1:
-        raise ValueError(f"held_out must be a fraction in (0, 1), got {held_out!r}")
+        raise ValueError(f"split: held_out must be a fraction in (0, 1), got {held_out!r}")
     order = list(range(len(xs)))
     random.Random(seed).shuffle(order)
     n_held = max(1, round(held_out * len(xs)))
     if n_held >= len(xs):
-        raise ValueError(f"held_out={held_out} leaves no training data for {len(xs)} points")
+        raise ValueError(f"split: held_out={held_out} leaves no training data for {len(xs)} points")
     held, train = order[:n_held], order[n_held:]
     return (
         [xs[i] for i in train],

@@ -23,7 +23,6 @@ checked to give identical outputs.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,13 +34,15 @@ from autograd import Value
 
 from ._common import (
     CLASS_COLOURS,
+    check_int,
+    check_number,
+    new_figure,
     non_negative_float,
     output_dir,
     positive_float,
     positive_int,
-    pyplot,
     save_figure,
-    save_text,
+    save_graph,
 )
 from .datasets import DATASETS, split
 
@@ -100,9 +101,11 @@ def accuracy(model: Any, xs: Sequence[Sequence[float]], ys: Sequence[int]) -> fl
 
 
 def _probability_of_class_1(model: Any, x: Sequence[float]) -> float:
-    logits = model(x)
-    # softmax over two logits = sigmoid of their difference
-    return 1.0 / (1.0 + math.exp(-(logits[1].data - logits[0].data)))
+    """P(class 1): softmax over two logits is the sigmoid of their difference."""
+    with autograd.no_grad():
+        logits = model(x)
+        # the engine's sigmoid is stable for any finite difference (no overflow at ±800)
+        return (logits[1] - logits[0]).sigmoid().data
 
 
 def run(
@@ -126,22 +129,33 @@ def run(
     from nn.losses import cross_entropy
 
     if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+        raise ValueError(f"deep: unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     if activation not in LEARNING_RATES:
-        raise ValueError(f"activation must be one of {', '.join(LEARNING_RATES)}")
-    out = output_dir(out_dir)
+        raise ValueError(
+            f"deep: activation must be one of {', '.join(LEARNING_RATES)}, got {activation!r}"
+        )
     defaults = DEFAULTS[dataset]
-    if quick:  # small enough for the test suite, still clearly learning
-        n = n or 120
-        hidden = hidden or (8, 8)
-        epochs = epochs or 40
-        grid = grid or 30
-    n = n or defaults["n"]
-    noise = defaults["noise"] if noise is None else noise
-    epochs = epochs or round(defaults["epochs"] * EPOCH_FACTOR[activation])
-    hidden = tuple(hidden or HIDDEN)
-    lr = lr or LEARNING_RATES[activation]
-    grid = grid or 90
+    # None means "the default"; quick is small enough for the test suite, still clearly learning.
+    if n is None:
+        n = 120 if quick else defaults["n"]
+    if hidden is None:
+        hidden = (8, 8) if quick else HIDDEN
+    if epochs is None:
+        epochs = 40 if quick else round(defaults["epochs"] * EPOCH_FACTOR[activation])
+    if grid is None:
+        grid = 30 if quick else 90
+    if noise is None:
+        noise = defaults["noise"]
+    if lr is None:
+        lr = LEARNING_RATES[activation]
+    hidden = _check_hidden(hidden)
+    n = check_int("deep", "n", n, 2)
+    epochs = check_int("deep", "epochs", epochs, 1)
+    batch_size = check_int("deep", "batch_size", batch_size, 1)
+    grid = check_int("deep", "grid", grid, 2)  # the grid has a first and a last point
+    lr = check_number("deep", "lr", lr, positive=True)
+    noise = check_number("deep", "noise", noise, positive=False)
+    out = output_dir(out_dir)
 
     xs, ys = DATASETS[dataset](n, noise=noise, seed=seed)
     train_x, train_y, test_x, test_y = split(xs, ys, held_out=0.3, seed=seed)
@@ -182,44 +196,50 @@ def run(
     with autograd.no_grad():
         difference = max(abs(a.data - b.data) for x in xs for a, b in zip(model(x), loaded(x)))
 
-    result = DeepResult(
+    architecture = f"MLP(2, {[*hidden, 2]}, activation={activation!r})"
+    _, train_accuracy, held_out_accuracy = curve[-1]
+    boundary = plot_decision_boundary(
+        out / "decision_boundary.png",
+        model,
+        (train_x, train_y),
+        (test_x, test_y),
+        title=f"{dataset}: {architecture}",
+        subtitle=(
+            f"train accuracy {train_accuracy:.0%}, held-out accuracy {held_out_accuracy:.0%}"
+        ),
+        resolution=grid,
+    )
+    training = _plot_training(out / "training.png", history, curve, per_epoch)
+    graph_file = _render_neuron(out, model, train_x[0])
+    return DeepResult(
         dataset=dataset,
         activation=activation,
-        architecture=f"MLP(2, {[*hidden, 2]}, activation={activation!r})",
+        architecture=architecture,
         parameters=len(model.parameters()),
         train_size=len(train_x),
         held_out_size=len(test_x),
         epochs=history.epochs,
         updates=history.updates,
         final_loss=history.epoch_losses[-1],
-        train_accuracy=curve[-1][1],
-        held_out_accuracy=curve[-1][2],
+        train_accuracy=train_accuracy,
+        held_out_accuracy=held_out_accuracy,
         reload_agrees=difference == 0.0,
         reload_max_difference=difference,
         seconds=seconds,
-        graph_file=None,
+        graph_file=graph_file,
         accuracy_curve=curve,
+        files=[model_path, boundary, training, graph_file],
     )
-    result.files.append(model_path)
-    result.files.append(
-        plot_decision_boundary(
-            out / "decision_boundary.png",
-            model,
-            (train_x, train_y),
-            (test_x, test_y),
-            title=f"{dataset}: {result.architecture}",
-            subtitle=(
-                f"train accuracy {result.train_accuracy:.0%}, "
-                f"held-out accuracy {result.held_out_accuracy:.0%}"
-            ),
-            resolution=grid,
+
+
+def _check_hidden(hidden: object) -> tuple[int, ...]:
+    """The hidden layer widths as a tuple of ints >= 1 (a TypeError or ValueError if not)."""
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
+        raise TypeError(
+            f"deep: hidden must be a sequence of layer widths, got {type(hidden).__name__} "
+            f"{hidden!r}"
         )
-    )
-    result.files.append(_plot_training(out / "training.png", history, curve, per_epoch))
-    graph_file = _render_neuron(out, model, train_x[0])
-    result.graph_file = graph_file
-    result.files.append(graph_file)
-    return result
+    return tuple(check_int("deep", f"hidden[{i}]", width, 1) for i, width in enumerate(hidden))
 
 
 def plot_decision_boundary(
@@ -238,21 +258,20 @@ def plot_decision_boundary(
 
     The figure is ``width`` inches wide and as tall as the data's aspect ratio needs.
     """
-    plt = pyplot()
     points = train[0] + held_out[0]
     pad = 0.3
     x_lo, x_hi = min(p[0] for p in points) - pad, max(p[0] for p in points) + pad
     y_lo, y_hi = min(p[1] for p in points) - pad, max(p[1] for p in points) + pad
     gx = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
     gy = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
-    with autograd.no_grad():
-        prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
+    prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
 
     from matplotlib.colors import ListedColormap
 
     # height: the plot at equal aspect, plus room for the title and the tick labels
     height = (width - 0.6) * (y_hi - y_lo) / (x_hi - x_lo) + 0.9
-    fig, ax = plt.subplots(figsize=(width, height))
+    fig = new_figure((width, height))
+    ax = fig.subplots()
     # Few discrete levels keep the PNG small (it goes into the README).
     levels = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
     shades = ListedColormap(["#9ec5e8", "#c6dcf0", "#e6eff8", "#f8e3e3", "#f0c0c0", "#e59a9a"])
@@ -286,8 +305,8 @@ def plot_decision_boundary(
 def _plot_training(
     path: Path, history: Any, curve: list[tuple[int, float, float]], per_epoch: int
 ) -> Path:
-    plt = pyplot()
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = new_figure((11, 4))
+    loss_ax, acc_ax = fig.subplots(1, 2)
     epochs_axis = [(i + 1) / per_epoch for i in range(len(history.losses))]
     loss_ax.plot(epochs_axis, history.losses, lw=0.6, alpha=0.5, label="loss of each batch")
     loss_ax.plot(
@@ -319,20 +338,14 @@ def _plot_training(
 def _render_neuron(out: Path, model: Any, x: Sequence[float]) -> Path:
     """Draw one first-layer neuron on one training point, after backward(), as SVG.
 
-    Without Graphviz's ``dot`` program the DOT source is written instead.
+    Without Graphviz's ``dot`` program the DOT source is written instead (neuron.dot).
     """
-    from autograd.render import draw, save
-
     neuron = model.layers[0].neurons[0]
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
     output = neuron(inputs)
     output.label = "neuron 1 of layer 1"
     output.backward()
-    graph = draw(output, groups=neuron)
-    try:
-        return save(graph, out / "neuron.svg")
-    except RuntimeError:  # no Graphviz `dot` program: keep the text form
-        return save_text(graph.source, out / "neuron.dot")
+    return save_graph(output, out / "neuron.svg", groups=neuron)
 
 
 def report(result: DeepResult) -> str:

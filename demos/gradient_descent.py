@@ -30,11 +30,11 @@ from pathlib import Path
 from autograd import Value, no_grad
 
 from ._common import (
+    new_figure,
     non_negative_float,
     output_dir,
     positive_float,
     positive_int,
-    pyplot,
     save_figure,
     table,
 )
@@ -207,14 +207,14 @@ def run(
 
 
 def _plot(path: Path, runs: list[Run]) -> Path:
-    plt = pyplot()
     lo, hi = W_RANGE
     grid = [lo + (hi - lo) * i / 600 for i in range(601)]
     curve = [loss_value(w) for w in grid]
     top = max(curve) * 1.05
     columns = 3
     rows = -(-(len(runs) + 1) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    fig = new_figure((4.2 * columns, 3.4 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     flat = [ax for row in axes for ax in row]
 
     first = flat[0]

@@ -29,7 +29,7 @@ from pathlib import Path
 import autograd
 from autograd import Value
 
-from ._common import output_dir, positive_int, pyplot, save_figure, table
+from ._common import new_figure, output_dir, positive_int, save_figure, table
 
 __all__ = [
     "RED_CURVE_CORNERS",
@@ -210,12 +210,12 @@ def _train(
 def _errors(
     model: Callable[[float], Value], xs: list[float], ys: list[float]
 ) -> tuple[float, float]:
+    """The model's (MAE, MSE) on the samples, with nn.losses (no graph is recorded)."""
+    from nn.losses import mae, mse
+
     with autograd.no_grad():
-        errors = [model(x).data - y for x, y in zip(xs, ys)]
-    return (
-        sum(abs(e) for e in errors) / len(errors),
-        sum(e * e for e in errors) / len(errors),
-    )
+        predictions = [model(x) for x in xs]
+        return mae(predictions, ys).data, mse(predictions, ys).data
 
 
 def run(
@@ -283,8 +283,8 @@ def run(
 def _plot_fits(
     path: Path, xs: list[float], ys: list[float], grid: list[float], fits: dict[str, FitResult]
 ) -> Path:
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(fits), figsize=(4.0 * len(fits), 3.4), sharey=True)
+    fig = new_figure((4.0 * len(fits), 3.4))
+    axes = fig.subplots(1, len(fits), sharey=True)
     red = [red_curve(x) for x in grid]
     for ax, fit in zip(axes, fits.values()):
         ax.plot(grid, red, color="#d62728", lw=4, alpha=0.35, label="red curve")
@@ -307,8 +307,8 @@ def _plot_decomposition(
     terms: list[HardSigmoidTerm],
     trained: SumOfUnits,
 ) -> Path:
-    plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2))
+    fig = new_figure((12, 5.2))
+    left, right = fig.subplots(1, 2)
     red = [red_curve(x) for x in grid]
     left.plot(grid, red, color="#d62728", lw=5, alpha=0.35, label="red curve")
     left.axhline(constant, color="0.4", ls=":", label=f"constant {constant:g}")
