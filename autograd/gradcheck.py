@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from .checks import real
 from .engine import Value, _to_float, enable_grad, grad, no_grad
 
 
@@ -42,22 +43,11 @@ def _evaluate(f: Callable[..., Value], point: Sequence[float]) -> float:
     return out.data
 
 
-def _tolerance(value: object, who: str, name: str, positive: bool = False) -> float:
-    """A finite float >= 0 (> 0 if ``positive``), or a TypeError/ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
-    number = _to_float(value, f"{who}: {name}")
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{who}: {name} must be a finite number {bound}, got {value!r}")
-    return number
-
-
 def numeric_gradient(
     f: Callable[..., Value], point: Sequence[float], eps: float = 1e-6
 ) -> list[float]:
     """Central differences (f(x + eps) - f(x - eps)) / (2 eps) for each input, in float64."""
-    eps = _tolerance(eps, "numeric_gradient", "eps", positive=True)
+    eps = real(eps, "numeric_gradient", "eps", positive=True)
     point = [_to_float(x, "numeric_gradient: point") for x in point]
     result = []
     for i in range(len(point)):
@@ -87,9 +77,9 @@ def gradcheck(
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
     point = [_to_float(x, "gradcheck: inputs") for x in inputs]
-    eps = _tolerance(eps, "gradcheck", "eps", positive=True)
-    atol = _tolerance(atol, "gradcheck", "atol")
-    rtol = _tolerance(rtol, "gradcheck", "rtol")
+    eps = real(eps, "gradcheck", "eps", positive=True)
+    atol = real(atol, "gradcheck", "atol", minimum=0.0)
+    rtol = real(rtol, "gradcheck", "rtol", minimum=0.0)
     values = [Value(x) for x in point]
     with enable_grad():  # the analytic side needs the graph, even inside no_grad
         out = f(*values)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
-import numbers
 import os
 import sys
 import textwrap
@@ -24,8 +22,6 @@ __all__ = [
     "positive_int",
     "positive_float",
     "non_negative_float",
-    "check_int",
-    "check_number",
     "output_dir",
     "new_figure",
     "save_figure",
@@ -84,32 +80,6 @@ def non_negative_float(text: str) -> float:
     if not (value >= 0 and value != float("inf")):
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
-
-
-def check_int(where: str, name: str, value: object, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``: a TypeError if it is no int, a ValueError if too small.
-
-    ``where`` (a demo or a function) and ``name`` (the option) start the message.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def check_number(where: str, name: str, value: object, *, positive: bool) -> float:
-    """``value`` as a finite float, > 0 if ``positive`` else >= 0 (TypeError, ValueError).
-
-    ``where`` (a demo or a function) and ``name`` (the option) start the message.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
-    number = float(value)
-    if not (math.isfinite(number) and (number > 0 if positive else number >= 0)):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{where}: {name} must be a finite number {bound}, got {value!r}")
-    return number
 
 
 def show_progress(quiet: bool) -> bool:

@@ -13,7 +13,7 @@ import numbers
 import random
 from collections.abc import Callable
 
-from ._common import check_int, check_number
+from autograd.checks import integer, real
 
 __all__ = ["Dataset", "two_moons", "spirals", "circles", "split", "DATASETS"]
 
@@ -26,8 +26,8 @@ def _check(generator: str, n: object, noise: object) -> tuple[int, float]:
     The message names the generator and the argument, e.g. "two_moons: n must be ...".
     """
     return (
-        check_int(generator, "n", n, 2),
-        check_number(generator, "noise", noise, positive=False),
+        integer(n, generator, "n", 2),
+        real(noise, generator, "noise", minimum=0.0),
     )
 
 

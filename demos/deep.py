@@ -31,11 +31,10 @@ from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.checks import integer, real
 
 from ._common import (
     CLASS_COLOURS,
-    check_int,
-    check_number,
     new_figure,
     non_negative_float,
     output_dir,
@@ -149,12 +148,12 @@ def run(
     if lr is None:
         lr = LEARNING_RATES[activation]
     hidden = _check_hidden(hidden)
-    n = check_int("deep", "n", n, 2)
-    epochs = check_int("deep", "epochs", epochs, 1)
-    batch_size = check_int("deep", "batch_size", batch_size, 1)
-    grid = check_int("deep", "grid", grid, 2)  # the grid has a first and a last point
-    lr = check_number("deep", "lr", lr, positive=True)
-    noise = check_number("deep", "noise", noise, positive=False)
+    n = integer(n, "deep", "n", 2)
+    epochs = integer(epochs, "deep", "epochs", 1)
+    batch_size = integer(batch_size, "deep", "batch_size", 1)
+    grid = integer(grid, "deep", "grid", 2)  # the grid has a first and a last point
+    lr = real(lr, "deep", "lr", positive=True)
+    noise = real(noise, "deep", "noise", minimum=0.0)
     out = output_dir(out_dir)
 
     xs, ys = DATASETS[dataset](n, noise=noise, seed=seed)
@@ -239,7 +238,7 @@ def _check_hidden(hidden: object) -> tuple[int, ...]:
             f"deep: hidden must be a sequence of layer widths, got {type(hidden).__name__} "
             f"{hidden!r}"
         )
-    return tuple(check_int("deep", f"hidden[{i}]", width, 1) for i, width in enumerate(hidden))
+    return tuple(integer(width, "deep", f"hidden[{i}]", 1) for i, width in enumerate(hidden))
 
 
 def plot_decision_boundary(

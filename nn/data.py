@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from ._checks import integer
+from autograd.checks import integer
 
 __all__ = ["batches", "num_batches"]
 

@@ -23,9 +23,8 @@ from typing import Any
 
 import autograd
 from autograd import Value
-
-from ._checks import brief as _brief
-from ._checks import real, to_float
+from autograd.checks import brief as _brief
+from autograd.checks import real, to_float
 
 __all__ = [
     "mae",

@@ -23,9 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, dot
-
-from ._checks import brief as _brief
-from ._checks import integer, real, to_float
+from autograd.checks import brief as _brief
+from autograd.checks import integer, real, to_float
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 

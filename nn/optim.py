@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from autograd import Value
-
-from ._checks import real
+from autograd.checks import real
 
 __all__ = ["SGD", "LearningRate"]
 

@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.checks import brief as _brief
+from autograd.checks import integer
 from autograd.files import write_atomically
 
-from ._checks import brief as _brief
-from ._checks import integer
 from .modules import MLP, Layer, Module, Neuron, _check_activation, _check_sizes, _name_some
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value
+from autograd.checks import integer, real
 from autograd.files import write_atomically
 
-from ._checks import integer, real
 from .data import _SEED_MINIMUM, batches, num_batches
 from .modules import Module
 from .optim import SGD, LearningRate

@@ -93,7 +93,7 @@ def test_split_is_a_seeded_partition() -> None:
         ("two_moons", {"n": 10.0}, TypeError, "two_moons: n must be an int"),
         ("spirals", {"n": "100"}, TypeError, "spirals: n must be an int"),
         ("circles", {"n": True}, TypeError, "circles: n must be an int"),
-        ("two_moons", {"n": 1}, ValueError, "two_moons: n must be an int >= 2"),
+        ("two_moons", {"n": 1}, ValueError, "two_moons: n must be >= 2"),
         ("spirals", {"noise": "0.1"}, TypeError, "spirals: noise must be a number"),
         ("circles", {"noise": None}, TypeError, "circles: noise must be a number"),
         ("two_moons", {"noise": -0.1}, ValueError, "two_moons: noise must be a finite number"),

@@ -1,4 +1,5 @@
-"""Number checks for nn's arguments: one place for the rules and the wording of their errors.
+"""Number checks for arguments (autograd, nn and the demos): one place for the rules and the
+wording of their errors.
 
 Each check names the function (``who``) and the operand (``what``) in its message, rejects
 a bool (an int to Python, but never meant as a number here) as a TypeError, and turns the
@@ -53,14 +54,22 @@ def to_float(value: numbers.Real, who: str, what: str) -> float:
         raise ValueError(f"{who}: {what} is too large for a float: {brief(value)}") from None
 
 
-def real(value: object, who: str, what: str, *, minimum: float | None = None) -> float:
-    """``value`` as a finite float (>= ``minimum`` if given); TypeError if not a number."""
+def real(
+    value: object,
+    who: str,
+    what: str,
+    *,
+    minimum: float | None = None,
+    positive: bool = False,
+) -> float:
+    """``value`` as a finite float (>= ``minimum``, > 0 if ``positive``); TypeError if no number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{who}: {what} must be a number, got {type(value).__name__} {brief(value)}"
         )
     x = to_float(value, who, what)
-    if not math.isfinite(x) or (minimum is not None and x < minimum):
-        bound = "" if minimum is None else f" >= {minimum}"
+    too_small = (minimum is not None and x < minimum) or (positive and x <= 0)
+    if not math.isfinite(x) or too_small:
+        bound = " > 0" if positive else "" if minimum is None else f" >= {minimum}"
         raise ValueError(f"{who}: {what} must be a finite number{bound}, got {brief(value)}")
     return x
