@@ -84,6 +84,11 @@ class Value:
         return self._prim.display if self._prim is not None else ""
 
     @property
+    def primitive(self) -> Primitive | None:
+        """The entry of ``autograd.PRIMITIVES`` that made this Value (None for a leaf)."""
+        return self._prim
+
+    @property
     def is_leaf(self) -> bool:
         """True for a Value that no recorded operation produced."""
         return self._prim is None
