@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 from . import primitives as P
 from .primitives import Primitive
@@ -57,61 +58,89 @@ def _to_float(data: object, what: str) -> float:
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
-    __slots__ = ("data", "grad", "label", "children", "_prim", "_role", "__weakref__")
+    # One object per node and nothing else: no closure, no children tuple, no partials
+    # tuple.  That keeps nodes small, leaves no reference cycles (a dropped graph is freed by
+    # reference counting alone) and gives the garbage collector, which rescans the live
+    # graph as it grows, as few objects as possible to visit.
+    #   _op      the Primitive that made this node, or, for a leaf, its role
+    #   _a, _b   the operands: (a, b) binary, (a, None) unary, (tuple, None) n-ary,
+    #            (None, None) for a leaf
+    #   _da, _db the local partials d self / d a and d self / d b, stored when the node is
+    #            made (for n-ary, _da is a tuple with one partial per operand)
+    #   _g       scratch for backpropagation: the gradient being accumulated
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "_g")
 
     data: float
     grad: float
     label: str
-    children: tuple[Value, ...]
-    _prim: Primitive | None
-    _role: str
+    _op: Primitive | str
+    _a: Any
+    _b: Value | None
+    _da: Any
+    _db: Any
+    _g: Any
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _to_float(data, "Value")
-        self.grad = 0.0
-        if not isinstance(label, str):
+        if type(data) is not float or data != data:  # the common case, checked cheaply
+            data = _to_float(data, "Value")
+        if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
         self.label = label
-        self.children = ()
-        self._prim = None
-        self._role = _INPUT
+        self._op = _INPUT
+        self._a = None
+        self._b = None
+        self._g = 0.0
 
     # --- identity and display -----------------------------------------------------------
 
     @property
     def op(self) -> str:
         """The primitive that made this Value: "+", "*", "**", "exp", ... ("" for a leaf)."""
-        return self._prim.display if self._prim is not None else ""
+        op = self._op
+        return "" if isinstance(op, str) else op.display
 
     @property
     def primitive(self) -> Primitive | None:
         """The entry of ``autograd.PRIMITIVES`` that made this Value (None for a leaf)."""
-        return self._prim
+        op = self._op
+        return None if isinstance(op, str) else op
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The operands this Value was computed from, in argument order (``()`` for a leaf)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is not None:
+            return (a, b)
+        return a if type(a) is tuple else (a,)
 
     @property
     def is_leaf(self) -> bool:
         """True for a Value that no recorded operation produced."""
-        return self._prim is None
+        return self._a is None
 
     @property
     def is_constant(self) -> bool:
         """True for a leaf made from a plain number by an operator (e.g. the 2 in ``x * 2``)."""
-        return self._role == _CONSTANT
+        return self._op is _CONSTANT
 
     @property
     def is_parameter(self) -> bool:
         """True for a Value marked as a trainable parameter (``nn`` marks its own)."""
-        return self._role == _PARAMETER
+        return self._op is _PARAMETER
 
     @is_parameter.setter
     def is_parameter(self, flag: bool) -> None:
-        if self._prim is not None:
+        if self._a is not None:
             raise ValueError("is_parameter: only a leaf Value can be a parameter")
-        self._role = _PARAMETER if flag else _INPUT
+        self._op = _PARAMETER if flag else _INPUT
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        op = f", op={self.op!r}" if self._prim is not None else ""
+        op = f", op={self.op!r}" if self._a is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
@@ -131,53 +160,53 @@ class Value:
     # --- primitives -------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        return _apply(P.ADD, self, _as_value(other, "+"))
+        return _binary(P.ADD, self, other if type(other) is Value else _as_value(other, "+"))
 
     def __mul__(self, other: Operand) -> Value:
-        return _apply(P.MUL, self, _as_value(other, "*"))
+        return _binary(P.MUL, self, other if type(other) is Value else _as_value(other, "*"))
 
     def __pow__(self, exponent: Operand) -> Value:
-        return _apply(P.POW, self, _as_value(exponent, "**"))
+        return _binary(P.POW, self, _as_value(exponent, "**"))
 
     def exp(self) -> Value:
         """e ** self."""
-        return _apply(P.EXP, self)
+        return _unary(P.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; the operand must be > 0."""
-        return _apply(P.LOG, self)
+        return _unary(P.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; the operand must be >= 0 (the derivative at 0 is undefined)."""
-        return _apply(P.SQRT, self)
+        return _unary(P.SQRT, self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
-        return _apply(P.SIN, self)
+        return _unary(P.SIN, self)
 
     def cos(self) -> Value:
         """Cosine (radians)."""
-        return _apply(P.COS, self)
+        return _unary(P.COS, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; stable for any finite input."""
-        return _apply(P.TANH, self)
+        return _unary(P.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e ** -self); stable for any finite input."""
-        return _apply(P.SIGMOID, self)
+        return _unary(P.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, self); the derivative at 0 is 0."""
-        return _apply(P.RELU, self)
+        return _unary(P.RELU, self)
 
     def hard_sigmoid(self) -> Value:
         """max(0, min(1, self / 6 + 1 / 2)); derivative 1/6 inside (-3, 3), else 0."""
-        return _apply(P.HARD_SIGMOID, self)
+        return _unary(P.HARD_SIGMOID, self)
 
     def abs(self) -> Value:
         """|self|; the derivative at 0 is 0."""
-        return _apply(P.ABS, self)
+        return _unary(P.ABS, self)
 
     # --- composites, each a one-liner over the primitives ----------------------------------
 
@@ -224,12 +253,25 @@ class Value:
         PyTorch: calling ``backward`` twice adds twice; reset with ``zero_grad``.
         """
         seed = _to_float(gradient, "backward: gradient")
-        for node, g in _backpropagate(self, seed, create_graph=False).items():
-            node.grad += g
+        try:
+            interior, leaves = _propagate(self, seed)
+        except TypeError:  # an undefined partial (None) on the way: does anyone need it?
+            for node, g in _backpropagate(self, seed, create_graph=False).items():
+                node.grad += g
+            return
+        for node in leaves:
+            g = node._g
+            if g - g != 0:  # inf or NaN: say so before any .grad changes
+                _check_non_finite_gradient(node, g, leaves)
+        for node in interior:
+            node.grad += node._g
+        for node in leaves:
+            node.grad += node._g
 
 
 # Bypasses __init__'s validation: operation results are already floats.
 _new_value = Value.__new__
+_recording = _GRAD_ENABLED.get  # bound once: called on every operation
 
 
 def _as_value(x: Operand, op: str) -> Value:
@@ -244,9 +286,20 @@ def _as_value(x: Operand, op: str) -> Value:
             f"{op}: unsupported operand type {type(x).__name__} ({x!r}); "
             "expected a number or a Value"
         ) from None
+    return _shared_constant(data) if data != 0 else _new_constant(data)
+
+
+def _new_constant(data: float) -> Value:
+    """A constant leaf holding ``data``."""
     v = _new_value(Value)
-    v.data, v.grad, v.label, v.children, v._prim, v._role = data, 0.0, "", (), None, _CONSTANT
+    v.data, v.grad, v.label, v._op, v._a, v._b, v._g = data, 0.0, "", _CONSTANT, None, None, 0.0
     return v
+
+
+# The same number makes the same constant leaf (the 1.0001 of a million ``x * 1.0001``):
+# half the objects in such graphs, and half the work for the garbage collector.  Zero is
+# left out because 0.0 == -0.0 would share one leaf between the two signs.
+_shared_constant = functools.lru_cache(maxsize=1024)(_new_constant)
 
 
 def _nonzero(divisor: Value, op: str) -> Value:
@@ -255,28 +308,82 @@ def _nonzero(divisor: Value, op: str) -> Value:
     return divisor
 
 
-def _apply(prim: Primitive, *operands: Value) -> Value:
-    """Run a primitive forward and record it in the graph (unless grad is disabled)."""
+# --- recording an operation ---------------------------------------------------------------
+# One function per arity: this is the hot path of every forward pass.  The partials are
+# computed here, while the operands' data is at hand, so backpropagation needs no rule lookup.
+
+
+def _new_result(data: float) -> Value:
+    """A node holding ``data``, recorded as a leaf (the caller fills in how it was made)."""
     out = _new_value(Value)
-    # Unpacked by arity: this is the hot path of every forward pass.
-    if len(operands) == 2:
-        data = prim.forward(operands[0].data, operands[1].data)
-    elif len(operands) == 1:
-        data = prim.forward(operands[0].data)
-    else:
-        data = prim.forward(*[x.data for x in operands])
-    if data - data != 0:  # inf or NaN (one cheap test on the hot path)
-        _check_non_finite(prim, operands, data)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._role = _INPUT
-    if _GRAD_ENABLED.get():
-        out.children = operands
-        out._prim = prim
+    out._g = 0.0
+    out._op = _INPUT
+    out._a = None
+    out._b = None
+    return out
+
+
+def _unary(prim: Primitive, a: Value) -> Value:
+    x = a.data
+    data = prim.forward(x)
+    if data - data != 0:  # inf or NaN (one cheap test on the hot path)
+        _check_non_finite(prim, (a,), data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._g = 0.0
+    out._b = None
+    if _recording():
+        out._op = prim
+        out._a = a
+        (out._da,) = prim.partials(data, x)
     else:
-        out.children = ()
-        out._prim = None
+        out._op = _INPUT
+        out._a = None
+    return out
+
+
+def _binary(prim: Primitive, a: Value, b: Value) -> Value:
+    x = a.data
+    y = b.data
+    data = prim.forward(x, y)
+    if data - data != 0:
+        _check_non_finite(prim, (a, b), data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._g = 0.0
+    if _recording():
+        out._op = prim
+        out._a = a
+        out._b = b
+        da, db = prim.partials(data, x, y)
+        # A constant's gradient is never asked for: 0 instead of "undefined" keeps x ** 2
+        # at a negative x on the fast path.
+        out._da = 0.0 if da is None and a._op is _CONSTANT else da
+        out._db = 0.0 if db is None and b._op is _CONSTANT else db
+    else:
+        out._op = _INPUT
+        out._a = None
+        out._b = None
+    return out
+
+
+def _nary(prim: Primitive, operands: list[Value]) -> Value:
+    xs = [v.data for v in operands]
+    data = prim.forward(*xs)
+    if data - data != 0:
+        _check_non_finite(prim, tuple(operands), data)
+    out = _new_result(data)
+    if _recording():
+        out._op = prim
+        out._a = tuple(operands)
+        out._da = prim.partials(data, *xs)
     return out
 
 
@@ -292,20 +399,22 @@ def _check_non_finite(prim: Primitive, operands: tuple[Value, ...], data: float)
 
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - autograd.sum mirrors numpy.sum
     """The sum of numbers or Values as one n-ary node (the builtin makes a chain)."""
-    operands = [_as_value(v, "sum") for v in values]
+    operands = [v if type(v) is Value else _as_value(v, "sum") for v in values]
     if not operands:
         return _as_value(0.0, "sum")
-    return _apply(P.SUM, *operands)
+    return _nary(P.SUM, operands)
 
 
 def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     """Σ ws[i] * xs[i] as one n-ary node; ws and xs must have the same length."""
-    ws, xs = list(ws), list(xs)
-    if len(ws) != len(xs):
-        raise ValueError(f"dot: the operands have different lengths ({len(ws)} and {len(xs)})")
-    if not ws:
+    operands = [v if type(v) is Value else _as_value(v, "dot") for v in ws]
+    n = len(operands)
+    operands += [v if type(v) is Value else _as_value(v, "dot") for v in xs]
+    if len(operands) != 2 * n:
+        raise ValueError(f"dot: the operands have different lengths ({n} and {len(operands) - n})")
+    if not n:
         return _as_value(0.0, "dot")
-    return _apply(P.DOT, *[_as_value(v, "dot") for v in ws], *[_as_value(v, "dot") for v in xs])
+    return _nary(P.DOT, operands)
 
 
 # --- graph traversal and backpropagation ------------------------------------------------
@@ -327,7 +436,7 @@ def topological_order(root: Value) -> list[Value]:
         for child in pending:
             if child not in visited:
                 visited.add(child)
-                if not child.children:
+                if child._a is None:
                     order.append(child)  # a leaf: done at once, no stack frame needed
                     continue
                 stack.append((child, iter(child.children)))
@@ -338,11 +447,96 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _walk(root: Value) -> tuple[list[Value], list[Value]]:
+    """The operation nodes under ``root`` in topological order, and its leaves.
+
+    Also resets every visited node's ``_g`` to 0, using one fresh float object as the
+    visit mark (``node._g is mark``): no visited set, no per-node tuple.  A node is marked
+    when it is expanded: it goes back on the stack under a None, with its operands that are
+    not yet expanded on top (an operand may be on the stack twice; the second copy is
+    skipped).  Popping None means the node below it has all its operands done.
+    """
+    mark = float("0")  # a new object: no node can hold it yet
+    interior: list[Value] = []
+    leaves: list[Value] = []
+    if root._a is None:
+        root._g = mark
+        leaves.append(root)
+        return interior, leaves
+    emit, leaf = interior.append, leaves.append
+    stack: list[Value | None] = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if node is None:
+            emit(pop())  # type: ignore[arg-type]
+            continue
+        if node._g is mark:
+            continue  # expanded already, through another parent
+        node._g = mark
+        push(node)
+        push(None)
+        a, b = node._a, node._b
+        operands = (b, a) if b is not None else a[::-1] if type(a) is tuple else (a,)
+        for child in operands:  # pushed last-first, so expanded first-first
+            if child._g is not mark:
+                if child._a is None:
+                    child._g = mark
+                    leaf(child)
+                else:
+                    push(child)
+    return interior, leaves
+
+
+def _propagate(root: Value, seed: float) -> tuple[list[Value], list[Value]]:
+    """Accumulate d root / d n into ``n._g`` for every node n under root (floats only).
+
+    Raises TypeError on an undefined partial (None); callers then take the careful path.
+    """
+    interior, leaves = _walk(root)
+    root._g = seed
+    for node in reversed(interior):
+        g = node._g
+        b = node._b
+        if b is not None:
+            node._a._g += g * node._da
+            b._g += g * node._db
+        else:
+            a = node._a
+            if type(a) is tuple:
+                for child, d in zip(a, node._da):
+                    child._g += g * d
+            else:
+                a._g += g * node._da
+    return interior, leaves
+
+
+def _check_non_finite_gradient(node: Value, g: float, leaves: list[Value]) -> None:
+    """Raise for an inf or NaN gradient of a leaf, unless some leaf's data is infinite.
+
+    With finite data an inf gradient can only be an overflow (a slope beyond the float
+    range, or products of large slopes); infinite data may give infinite gradients.
+    """
+    if node._op is _CONSTANT or any(not math.isfinite(v.data) for v in leaves):
+        return
+    what = "is NaN" if math.isnan(g) else f"overflowed a float ({g!r})"
+    error = ValueError if math.isnan(g) else OverflowError
+    raise error(f"backward: the gradient of {node!r} {what}")
+
+
+def _stored_partials(node: Value) -> tuple[Any, ...]:
+    """The partials recorded with an operation node, one per operand."""
+    if node._b is not None:
+        return (node._da, node._db)
+    return node._da if type(node._a) is tuple else (node._da,)
+
+
 def _backpropagate(
     root: Value, seed: Any, create_graph: bool, wanted: Sequence[Value] | None = None
 ) -> dict[Value, Any]:
     """d root / d n for every node n root depends on, as floats or (create_graph) Values.
 
+    The careful path: used for ``create_graph`` and when an undefined partial is met.
     ``wanted`` names the inputs whose gradients matter (all non-constant leaves if None): an
     undefined derivative raises only if it would flow into one of them.
     """
@@ -351,28 +545,24 @@ def _backpropagate(
     order = topological_order(root)
     needing: set[Value] | None = None  # made on the first undefined derivative, if any
     for node in reversed(order):
-        prim = node._prim
-        if prim is None:
+        if node._a is None:
             continue  # a leaf
         g_node = previous_of(node)
         if g_node is None:
             continue  # a constant expression that no gradient flows into
         children = node.children
         if create_graph:
-            local = prim.derivative(g_node, node, *children)
-        elif len(children) == 2:  # unpacked by arity: the hot path of every backward pass
-            local = prim.derivative(g_node, node.data, children[0].data, children[1].data)
-        elif len(children) == 1:
-            local = prim.derivative(g_node, node.data, children[0].data)
+            local = node._op.partials(node, *children)  # type: ignore[union-attr]
         else:
-            local = prim.derivative(g_node, node.data, *[c.data for c in children])
-        if None in local:
+            local = _stored_partials(node)
+        if any(d is None for d in local):
             if needing is None:
                 needing = _needing_gradient(order, wanted)
-            _check_undefined(node, prim, local, needing)
-        for child, g in zip(children, local):
-            if g is None:
+            _check_undefined(node, local, needing)
+        for child, d in zip(children, local):
+            if d is None:
                 continue  # an undefined derivative nobody asked for (checked above)
+            g = g_node if type(d) is float and d == 1.0 else g_node * d
             previous = previous_of(child)
             grads[child] = g if previous is None else previous + g
     return grads
@@ -385,7 +575,7 @@ def _needing_gradient(order: list[Value], wanted: Sequence[Value] | None) -> set
     non-constant leaf is wanted (so ``b - 1`` built from a constant exponent needs nothing).
     """
     if wanted is None:
-        needing = {n for n in order if n._prim is None and n._role != _CONSTANT}
+        needing = {n for n in order if n._a is None and n._op is not _CONSTANT}
     else:
         needing = set(wanted)
     for node in order:  # children before parents
@@ -394,15 +584,15 @@ def _needing_gradient(order: list[Value], wanted: Sequence[Value] | None) -> set
     return needing
 
 
-def _check_undefined(
-    node: Value, prim: Primitive, local: tuple[Any, ...], needing: set[Value]
-) -> None:
+def _check_undefined(node: Value, local: tuple[Any, ...], needing: set[Value]) -> None:
     """Raise if an undefined derivative would flow into a gradient that is asked for."""
-    for index, (child, g) in enumerate(zip(node.children, local)):
-        if g is None and child in needing:
+    prim = cast(Primitive, node._op)  # an operation node: only those have partials
+    children = node.children
+    for index, (child, d) in enumerate(zip(children, local)):
+        if d is None and child in needing:
             names = prim.operand_names
             which = f"the {names[index]}" if index < len(names) else f"operand {index + 1}"
-            operands = ", ".join(repr(c.data) for c in node.children)
+            operands = ", ".join(repr(c.data) for c in children)
             raise ValueError(
                 f"{prim.name}: the derivative with respect to {which} is undefined or "
                 f"infinite at ({operands}), and a gradient is asked for through it"
@@ -425,8 +615,18 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         with enable_grad():
             grads = _backpropagate(output, _as_value(1.0, "grad"), True, inputs)
             return [_as_value(grads.get(x, 0.0), "grad") for x in inputs]
-    grads = _backpropagate(output, 1.0, False, inputs)
-    return [float(grads.get(x, 0.0)) for x in inputs]
+    for x in inputs:
+        x._g = None  # stays None unless the walk below reaches x
+    try:
+        _, leaves = _propagate(output, 1.0)
+    except TypeError:  # an undefined partial on the way: does an input need it?
+        grads = _backpropagate(output, 1.0, False, inputs)
+        return [float(grads.get(x, 0.0)) for x in inputs]
+    results = [0.0 if x._g is None else float(x._g) for x in inputs]
+    for x, g in zip(inputs, results):
+        if g - g != 0:
+            _check_non_finite_gradient(x, g, leaves)
+    return results
 
 
 # --- grad mode --------------------------------------------------------------------------
@@ -449,8 +649,6 @@ class _GradMode:
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: run ``func`` in this mode."""
-        import functools
-
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with type(self)():

@@ -1,14 +1,16 @@
-"""The primitive table: every differentiable operation, its forward rule and its derivative.
+"""The primitive table: every differentiable operation, its forward rule and its local derivative.
 
-Each derivative rule is written once and serves two callers:
+Each primitive is a forward rule on floats and, right beside it, its *partials*: the local
+derivative of the output with respect to each operand, ``partials(out, *operands)``.  The same
+partials rule serves two callers:
 
-* plain backpropagation passes floats (``g``, the output's data, the operands' data) and gets
-  floats back;
-* ``grad(..., create_graph=True)`` passes Values and gets Values back, so the derivative is
-  itself a graph that can be differentiated again.
+* the eager engine calls it on floats when it records an operation, and stores the numbers
+  in the new node, so backpropagation is only multiply-and-add (no rule lookup per node);
+* ``grad(..., create_graph=True)`` calls it on Values, so the derivative is itself a graph
+  that can be differentiated again.
 
 That is why the rules use only arithmetic operators and the ``_exp``/``_log``/... helpers
-below, which work on both floats and Values.  A rule returns one gradient per operand, or
+below, which work on both floats and Values.  A rule returns one partial per operand, or
 ``None`` where the derivative is undefined or infinite (the engine raises if such an operand
 actually needs a gradient, and ignores it for constants).
 """
@@ -16,7 +18,8 @@ actually needs a gradient, and ignores it for constants).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +53,9 @@ def _overflow(op: str, x: float) -> OverflowError:
     return OverflowError(f"{op}: the result overflows a float for operand {x!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Primitive:
-    """One differentiable operation: forward on floats, derivative on floats or Values.
+    """One differentiable operation: forward on floats, partials on floats or Values.
 
     ``arity`` is the number of operands, or ``None`` for the n-ary ``sum`` and ``dot``.
     ``domain`` is the open interval of each operand where the derivative exists (for
@@ -63,7 +66,7 @@ class Primitive:
     name: str
     arity: int | None
     forward: Callable[..., float]
-    derivative: Callable[..., tuple[Any, ...]]
+    partials: Callable[..., tuple[Any, ...]]
     domain: tuple[tuple[float, float], ...]
     kinks: tuple[float, ...] = ()
     operand_names: tuple[str, ...] = ()
@@ -80,21 +83,19 @@ class Primitive:
 
 # --- binary -----------------------------------------------------------------------------
 
-
-def _add(a: float, b: float) -> float:
-    return a + b
-
-
-def _add_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, ...]:
-    return g, g
+_ONE_ONE = (1.0, 1.0)
+_ONE = (1.0,)
+_ZERO = (0.0,)
+_SIXTH = (1.0 / 6.0,)
+_MINUS_ONE = (-1.0,)
 
 
-def _mul(a: float, b: float) -> float:
-    return a * b
+def _add_partials(out: Number, a: Number, b: Number) -> tuple[Any, ...]:
+    return _ONE_ONE
 
 
-def _mul_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, ...]:
-    return g * b, g * a
+def _mul_partials(out: Number, a: Number, b: Number) -> tuple[Any, ...]:
+    return b, a
 
 
 def _pow(a: float, b: float) -> float:
@@ -110,7 +111,13 @@ def _pow(a: float, b: float) -> float:
         raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
 
 
-def _pow_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, ...]:
+def _infinite_slope(base: float, exponent: float) -> float:
+    """b * a ** (b - 1) beyond the float range: inf with its sign, as float arithmetic gives."""
+    power_sign = 1.0 if base > 0 or (exponent - 1) % 2 == 0 else -1.0
+    return math.copysign(INF, exponent) * power_sign
+
+
+def _pow_partials(out: Number, a: Number, b: Number) -> tuple[Any, ...]:
     base, exponent = _data(a), _data(b)
     d_base: Any
     if exponent == 0 and base == 0:
@@ -119,10 +126,15 @@ def _pow_derivative(g: Number, out: Number, a: Number, b: Number) -> tuple[Any, 
     elif base == 0 and exponent < 1:
         d_base = None  # infinite slope at 0, e.g. sqrt
     else:
-        d_base = g * b * a ** (b - 1)
+        try:
+            d_base = b * a ** (b - 1)
+        except OverflowError:
+            if type(a) is not float:
+                raise
+            d_base = _infinite_slope(base, exponent)
     d_exponent: Any
     if base > 0:
-        d_exponent = g * out * _log(a)
+        d_exponent = out * _log(a)
     elif base == 0 and exponent >= 0:
         d_exponent = 0.0  # PyTorch's convention (0 ** b is 0 for every b > 0)
     else:
@@ -140,8 +152,8 @@ def _exp_forward(a: float) -> float:
         raise _overflow("exp", a) from None
 
 
-def _exp_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * out,)
+def _exp_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (out,)
 
 
 def _log_forward(a: float) -> float:
@@ -150,8 +162,8 @@ def _log_forward(a: float) -> float:
     return math.log(a)
 
 
-def _log_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g / a,)
+def _log_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (1.0 / a,)
 
 
 def _sqrt_forward(a: float) -> float:
@@ -160,22 +172,22 @@ def _sqrt_forward(a: float) -> float:
     return math.sqrt(a)
 
 
-def _sqrt_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
+def _sqrt_partials(out: Number, a: Number) -> tuple[Any, ...]:
     if _data(out) == 0:
         return (None,)  # infinite slope at 0
-    return (g / (2 * out),)
+    return (0.5 / out,)
 
 
-def _sin_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * _cos(a),)
+def _sin_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (_cos(a),)
 
 
-def _cos_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (-g * _sin(a),)
+def _cos_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (-_sin(a),)
 
 
-def _tanh_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * (1 - out * out),)
+def _tanh_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (1.0 - out * out,)
 
 
 def _sigmoid_forward(a: float) -> float:
@@ -186,25 +198,21 @@ def _sigmoid_forward(a: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * out * (1 - out),)
+def _sigmoid_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return (out * (1.0 - out),)
 
 
 def _relu_forward(a: float) -> float:
     return a if a > 0 else 0.0
 
 
-def _relu_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * (1.0 if _data(a) > 0 else 0.0),)  # relu'(0) = 0, as PyTorch
+def _relu_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return _ONE if _data(a) > 0 else _ZERO  # relu'(0) = 0, as PyTorch
 
 
-def _abs_forward(a: float) -> float:
-    return abs(a)
-
-
-def _abs_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
+def _abs_partials(out: Number, a: Number) -> tuple[Any, ...]:
     x = _data(a)
-    return (g * (1.0 if x > 0 else -1.0 if x < 0 else 0.0),)  # abs'(0) = 0, as PyTorch
+    return _ONE if x > 0 else _MINUS_ONE if x < 0 else _ZERO  # abs'(0) = 0, as PyTorch
 
 
 def _hard_sigmoid_forward(a: float) -> float:
@@ -212,75 +220,73 @@ def _hard_sigmoid_forward(a: float) -> float:
     return min(max(a + 3.0, 0.0), 6.0) / 6.0
 
 
-def _hard_sigmoid_derivative(g: Number, out: Number, a: Number) -> tuple[Any, ...]:
-    return (g * (1.0 / 6.0 if -3.0 < _data(a) < 3.0 else 0.0),)
+def _hard_sigmoid_partials(out: Number, a: Number) -> tuple[Any, ...]:
+    return _SIXTH if -3.0 < _data(a) < 3.0 else _ZERO
 
 
 # --- n-ary ------------------------------------------------------------------------------
-
-
-def _fsum(op: str, terms: Iterable[float]) -> float:
-    # fsum rounds once (exact otherwise), but raises where a plain sum would give inf/NaN.
-    try:
-        return math.fsum(terms)
-    except OverflowError:
-        raise OverflowError(f"{op}: the result overflows a float") from None
-    except ValueError:
-        raise ValueError(f"{op}: the terms include both inf and -inf") from None
+# Sums run left to right, ((t0 + t1) + t2) + ..., exactly as the chain a user would write
+# with ``+``, so ``sum``/``dot`` agree bit for bit with that chain (and with numpy reducing
+# over a non-innermost axis, which the compiled replay relies on).
 
 
 def _sum_forward(*xs: float) -> float:
-    return _fsum("sum", xs)
+    total = xs[0]
+    for x in xs[1:]:
+        total += x
+    return total
 
 
-def _sum_derivative(g: Number, out: Number, *xs: Number) -> tuple[Any, ...]:
-    return (g,) * len(xs)
+def _sum_partials(out: Number, *xs: Number) -> tuple[Any, ...]:
+    return (1.0,) * len(xs)
 
 
 def _dot_forward(*ws_then_xs: float) -> float:
     n = len(ws_then_xs) // 2
-    return _fsum("dot", [w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:])])
+    total = ws_then_xs[0] * ws_then_xs[n]
+    for w, x in zip(ws_then_xs[1:n], ws_then_xs[n + 1 :]):
+        total += w * x
+    return total
 
 
-def _dot_derivative(g: Number, out: Number, *ws_then_xs: Number) -> tuple[Any, ...]:
+def _dot_partials(out: Number, *ws_then_xs: Number) -> tuple[Any, ...]:
     n = len(ws_then_xs) // 2
-    ws, xs = ws_then_xs[:n], ws_then_xs[n:]
-    return tuple(g * x for x in xs) + tuple(g * w for w in ws)
+    return ws_then_xs[n:] + ws_then_xs[:n]
 
 
 REAL = (-INF, INF)
 POSITIVE = (0.0, INF)
 
-ADD = Primitive("add", 2, _add, _add_derivative, (REAL, REAL), symbol="+")
-MUL = Primitive("mul", 2, _mul, _mul_derivative, (REAL, REAL), symbol="*")
+ADD = Primitive("add", 2, operator.add, _add_partials, (REAL, REAL), symbol="+")
+MUL = Primitive("mul", 2, operator.mul, _mul_partials, (REAL, REAL), symbol="*")
 POW = Primitive(
     "pow",
     2,
     _pow,
-    _pow_derivative,
+    _pow_partials,
     (POSITIVE, REAL),
     operand_names=("base", "exponent"),
     symbol="**",
 )
-EXP = Primitive("exp", 1, _exp_forward, _exp_derivative, (REAL,))
-LOG = Primitive("log", 1, _log_forward, _log_derivative, (POSITIVE,))
-SQRT = Primitive("sqrt", 1, _sqrt_forward, _sqrt_derivative, (POSITIVE,))
-SIN = Primitive("sin", 1, math.sin, _sin_derivative, (REAL,))
-COS = Primitive("cos", 1, math.cos, _cos_derivative, (REAL,))
-TANH = Primitive("tanh", 1, math.tanh, _tanh_derivative, (REAL,))
-SIGMOID = Primitive("sigmoid", 1, _sigmoid_forward, _sigmoid_derivative, (REAL,))
-RELU = Primitive("relu", 1, _relu_forward, _relu_derivative, (REAL,), kinks=(0.0,))
-ABS = Primitive("abs", 1, _abs_forward, _abs_derivative, (REAL,), kinks=(0.0,))
+EXP = Primitive("exp", 1, _exp_forward, _exp_partials, (REAL,))
+LOG = Primitive("log", 1, _log_forward, _log_partials, (POSITIVE,))
+SQRT = Primitive("sqrt", 1, _sqrt_forward, _sqrt_partials, (POSITIVE,))
+SIN = Primitive("sin", 1, math.sin, _sin_partials, (REAL,))
+COS = Primitive("cos", 1, math.cos, _cos_partials, (REAL,))
+TANH = Primitive("tanh", 1, math.tanh, _tanh_partials, (REAL,))
+SIGMOID = Primitive("sigmoid", 1, _sigmoid_forward, _sigmoid_partials, (REAL,))
+RELU = Primitive("relu", 1, _relu_forward, _relu_partials, (REAL,), kinks=(0.0,))
+ABS = Primitive("abs", 1, abs, _abs_partials, (REAL,), kinks=(0.0,))
 HARD_SIGMOID = Primitive(
     "hard_sigmoid",
     1,
     _hard_sigmoid_forward,
-    _hard_sigmoid_derivative,
+    _hard_sigmoid_partials,
     (REAL,),
     kinks=(-3.0, 3.0),
 )
-SUM = Primitive("sum", None, _sum_forward, _sum_derivative, (REAL,))
-DOT = Primitive("dot", None, _dot_forward, _dot_derivative, (REAL,))
+SUM = Primitive("sum", None, _sum_forward, _sum_partials, (REAL,))
+DOT = Primitive("dot", None, _dot_forward, _dot_partials, (REAL,))
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p

@@ -250,7 +250,7 @@ def _draw_node(
     args = [value_of(i) for i in operands]
     try:
         out = prim.forward(*args)
-        local = prim.derivative(1.0, out, *args)
+        local = prim.partials(out, *args)
     except (ValueError, ZeroDivisionError, OverflowError):
         return
     if not (math.isfinite(out) and abs(out) <= MAX_MAGNITUDE) or any(d is None for d in local):

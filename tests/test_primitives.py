@@ -8,6 +8,7 @@ table, and a test checks that the table covers exactly ``autograd.PRIMITIVES``.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -239,9 +240,19 @@ def test_sum_with_a_repeated_value_and_numbers() -> None:
     assert (x.grad, y.grad) == (2.0, 1.0)
 
 
-def test_sum_is_exactly_rounded() -> None:
-    # fsum: 1e16 + 1 - 1e16 is 1 exactly, where left-to-right float addition gives 0.
-    assert autograd.sum([1e16, 1.0, -1e16]).data == 1.0
+def test_sum_and_dot_add_left_to_right_like_the_chain_of_plus() -> None:
+    # 1e16 + 1 rounds to 1e16 (ties to even), so the chain gives 0 where an exact sum gives 1:
+    # sum and dot must give what the chain gives, bit for bit.
+    terms = [1e16, 1.0, -1e16]
+    assert autograd.sum(terms).data == (1e16 + 1.0) + -1e16 == 0.0
+    rng = random.Random(3)
+    ws = [rng.uniform(-1e3, 1e3) for _ in range(40)]
+    xs = [rng.uniform(-1e-3, 1e3) for _ in range(40)]
+    chain = Value(ws[0]) * xs[0]
+    for w, x in zip(ws[1:], xs[1:]):
+        chain = chain + Value(w) * x
+    assert autograd.dot(ws, xs).data == chain.data
+    assert autograd.sum(w * x for w, x in zip(ws, xs)).data == chain.data
 
 
 def test_empty_sum_and_dot_are_zero() -> None:
