@@ -1,7 +1,8 @@
 """A scalar autograd engine: Values that record their graph, and reverse-mode backprop.
 
-``import autograd`` stays light: graph drawing (graphviz) and the Hypothesis strategies
-(``autograd.testing``) are imported only when used.
+``import autograd`` stays light: graph drawing (graphviz), the Hypothesis strategies
+(``autograd.testing``) and compiled execution (``autograd.compile``, numpy) are imported
+only when used.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .gradcheck import GradcheckError, gradcheck, numeric_gradient
 from .primitives import PRIMITIVES, Primitive
 
 if TYPE_CHECKING:
+    from .compiled import compile
     from .render import draw
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "sum",
     "dot",
     "draw",
+    "compile",
     "PRIMITIVES",
     "Primitive",
 ]
@@ -49,4 +52,8 @@ def __getattr__(name: str) -> Any:
         from .render import draw
 
         return draw
+    if name == "compile":  # lazy: numpy is imported only when compiling
+        from .compiled import compile
+
+        return compile
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -1,0 +1,305 @@
+"""The compiled engine's primitives on numpy arrays: one kernel per entry of ``PRIMITIVES``.
+
+A kernel runs one primitive for a whole group of nodes over a whole batch at once.  Its
+operands come in *blocks* whose last axis is the batch: width B, or 1 for values that are
+the same for every example (parameters, constants).  Unary and binary primitives take
+blocks of shape (k, W), one row per node of the group; the n-ary ``sum`` takes one block and
+``dot`` two (its ws and its xs), each of shape (k, n, W).  Any axis of a block may be 1 and
+broadcast: a block whose k rows are all the same operands arrives as one row.
+
+``forward(*blocks)`` returns the k results (shape (k, W), or broadcastable to it).
+``backward(g, out, *blocks, wanted=...)`` returns, for each block that ``wanted`` asks for, g
+times the local partial derivative, *reduced to that block's shape* (summed over every axis
+the block was broadcast along), and None for the others.
+
+The float semantics are those of autograd/primitives.py: the same IEEE operations in the
+same order (sums left to right, ``hard_sigmoid`` as ``min(max(a + 3, 0), 6) / 6``, the
+two-branch sigmoid, the subgradients 0 at the kinks of relu and abs, 1/6 strictly inside
+(-3, 3) for hard_sigmoid).  exp, log, tanh, pow (and so sigmoid) use numpy's vectorised
+implementations, which can differ from ``math``'s in the last bit.
+
+Where a derivative is undefined or infinite (sqrt at 0; pow's base derivative at 0 with an
+exponent below 1, and its exponent derivative for a base <= 0, as the eager engine defines
+them) a kernel writes NaN on purpose: NaN survives every later operation, so the replay
+finds it in the parameters' gradients and reports it, and it never reaches a ``.grad``.
+Kernels are run under ``numpy.errstate`` that raises on overflow, division by zero and
+invalid operations, so they never compute a branch they then discard (``np.where`` over
+both branches) where that branch could raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Array", "Kernel", "KERNELS", "reduce_to", "sequential_sum"]
+
+Array = npt.NDArray[np.float64]
+Wanted = tuple[bool, ...]
+Partials = tuple["Array | None", ...]
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One primitive on arrays: forward, and g times its partials per operand block.
+
+    ``blocks`` is the number of operand blocks (1 or 2).  ``domain_error(operands)``, given
+    one node's operands as floats where the forward pass failed, returns the error the
+    eager engine raises for them, or None if the failure is a plain overflow or NaN.
+    ``operand_names`` names the blocks in messages.
+    """
+
+    name: str
+    blocks: int
+    forward: Callable[..., Array]
+    backward: Callable[..., Partials]
+    domain_error: Callable[[list[float]], Exception | None] | None = None
+    operand_names: tuple[str, ...] = ("operand",)
+
+
+def reduce_to(c: Array, shape: tuple[int, ...]) -> Array:
+    """``c`` summed over the axes where ``shape`` is 1, then broadcast to exactly ``shape``.
+
+    The gradient of an operand that was broadcast (the same weights for every example, the
+    same inputs for every neuron) is the sum of its contributions along that axis.
+    """
+    if c.shape == shape:
+        return c
+    axes = tuple(i for i, (m, s) in enumerate(zip(c.shape, shape)) if s == 1 and m != 1)
+    if axes:
+        c = c.sum(axis=axes, keepdims=True)
+    return c if c.shape == shape else np.broadcast_to(c, shape)
+
+
+def sequential_sum(terms: Array) -> Array:
+    """Sum a (k, n, W) block over n strictly left to right, as the eager engine does.
+
+    numpy reduces a non-innermost axis of width >= 2 row by row (the order the eager engine
+    uses, checked by tests/test_compile.py), but over a contiguous axis it sums pairwise:
+    with a batch of width 1 the n axis becomes that axis, so there an accumulate (a strictly
+    sequential scan) is used instead.
+    """
+    total: Array
+    if terms.shape[1] == 1:
+        total = terms[:, 0]
+    elif terms.shape[2] >= 2:
+        total = terms.sum(axis=1)
+    else:
+        total = np.add.accumulate(terms, axis=1)[:, -1]
+    return total
+
+
+def _partial(g: Array, local: Any, shape: tuple[int, ...]) -> Array:
+    return reduce_to(g * local, shape)
+
+
+# --- binary ------------------------------------------------------------------------------
+
+
+def _add_forward(a: Array, b: Array) -> Array:
+    return a + b
+
+
+def _add_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
+    return (
+        reduce_to(g, a.shape) if wanted[0] else None,
+        reduce_to(g, b.shape) if wanted[1] else None,
+    )
+
+
+def _mul_forward(a: Array, b: Array) -> Array:
+    return a * b
+
+
+def _mul_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
+    return (
+        _partial(g, b, a.shape) if wanted[0] else None,
+        _partial(g, a, b.shape) if wanted[1] else None,
+    )
+
+
+def _pow_forward(a: Array, b: Array) -> Array:
+    return np.power(a, b)
+
+
+def _pow_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
+    d_base = d_exponent = None
+    if wanted[0]:
+        # Eager: 0 at 0 ** 0 (PyTorch's convention), undefined at a zero base with b < 1
+        # (an infinite slope, e.g. sqrt), else g * b * a ** (b - 1).
+        zero_base = (a == 0) & (b < 1)
+        d = g * b * np.power(np.where(zero_base, 1.0, a), b - 1)
+        d = np.where(zero_base, np.where(b == 0, 0.0, np.nan), d)
+        d_base = reduce_to(d, a.shape)
+    if wanted[1]:
+        # Eager: g * a ** b * ln a for a > 0, 0 at a zero base (b >= 0 there, else the
+        # forward pass failed), undefined for a negative base.
+        positive = a > 0
+        d = g * out * np.log(np.where(positive, a, 1.0))
+        d = np.where(positive, d, np.where(a == 0, 0.0, np.nan))
+        d_exponent = reduce_to(d, b.shape)
+    return d_base, d_exponent
+
+
+def _pow_domain_error(operands: list[float]) -> Exception | None:
+    a, b = operands
+    if a < 0 and not b.is_integer():
+        return ValueError(
+            f"pow: a negative base ({a!r}) to a non-integer power ({b!r}) has no real value"
+        )
+    if a == 0 and b < 0:
+        return ZeroDivisionError(f"pow: zero base to a negative power ({b!r})")
+    return None
+
+
+# --- unary -------------------------------------------------------------------------------
+
+
+def _exp_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (_partial(g, out, a.shape),)
+
+
+def _log_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (reduce_to(g / a, a.shape),)
+
+
+def _log_domain_error(operands: list[float]) -> Exception | None:
+    (a,) = operands
+    return ValueError(f"log: the operand must be > 0, got {a!r}") if a <= 0 else None
+
+
+def _sqrt_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    zero = out == 0  # an infinite slope: undefined, as in the eager engine
+    d = g / (2 * np.where(zero, 1.0, out))
+    return (reduce_to(np.where(zero, np.nan, d), a.shape),)
+
+
+def _sqrt_domain_error(operands: list[float]) -> Exception | None:
+    (a,) = operands
+    return ValueError(f"sqrt: the operand must be >= 0, got {a!r}") if a < 0 else None
+
+
+def _sin_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (_partial(g, np.cos(a), a.shape),)
+
+
+def _cos_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (_partial(-g, np.sin(a), a.shape),)
+
+
+def _tanh_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (_partial(g, 1 - out * out, a.shape),)
+
+
+def _sigmoid_forward(a: Array) -> Array:
+    # The eager engine's two branches in one: exp only ever sees -|a| (no overflow), then
+    # 1 / (1 + e^-a) for a >= 0 and e^a / (1 + e^a) below.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (reduce_to(g * out * (1 - out), a.shape),)
+
+
+def _relu_forward(a: Array) -> Array:
+    return np.where(a > 0, a, 0.0)  # as eager: -0.0 gives 0.0
+
+
+def _relu_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    # A 0/1 factor rather than np.where, so an inf or NaN gradient is not silently dropped
+    # (eager multiplies by 0.0 too); relu'(0) = 0.
+    return (_partial(g, a > 0, a.shape),)
+
+
+def _abs_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    return (_partial(g, np.sign(a), a.shape),)  # sign(0) = 0: abs'(0) = 0
+
+
+def _hard_sigmoid_forward(a: Array) -> Array:
+    return np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0
+
+
+def _hard_sigmoid_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+    slope = np.where((a > -3.0) & (a < 3.0), 1.0 / 6.0, 0.0)  # 0 at the corners ±3
+    return (_partial(g, slope, a.shape),)
+
+
+# --- n-ary ------------------------------------------------------------------------------
+
+
+def _sum_forward(terms: Array) -> Array:
+    return sequential_sum(terms)
+
+
+def _sum_backward(g: Array, out: Array, terms: Array, wanted: Wanted) -> Partials:
+    return (reduce_to(g[:, None, :], terms.shape),)
+
+
+def _dot_forward(ws: Array, xs: Array) -> Array:
+    return sequential_sum(ws * xs)  # products rounded one by one, then summed in order
+
+
+def _dot_partial(g: Array, other: Array, shape: tuple[int, ...]) -> Array:
+    """g * other reduced to ``shape``, as one matrix product where the layout allows.
+
+    The two layouts of a layer of neurons: weights the same for every example (shape
+    (k, n, 1)) against inputs shared by every neuron (shape (1, n, B)).  The weights'
+    gradient sums over the batch, the inputs' over the neurons: both are matrix products,
+    summed in BLAS's order rather than left to right (gradients need no particular order).
+    """
+    rows, width = g.shape
+    k, _, w = shape
+    partial: Array
+    if k == rows and w == 1 < width and other.shape[0] == 1 and other.shape[2] == width:
+        partial = (g @ other[0].T)[:, :, None]  # Σ_b g[k, b] other[0, n, b]
+    elif k == 1 < rows and w == width and other.shape[0] == rows and other.shape[2] == 1:
+        partial = (other[:, :, 0].T @ g)[None]  # Σ_k other[k, n, 0] g[k, b]
+    else:
+        partial = reduce_to(g[:, None, :] * other, shape)
+    return partial
+
+
+def _dot_backward(g: Array, out: Array, ws: Array, xs: Array, wanted: Wanted) -> Partials:
+    return (
+        _dot_partial(g, xs, ws.shape) if wanted[0] else None,
+        _dot_partial(g, ws, xs.shape) if wanted[1] else None,
+    )
+
+
+def _kernel(
+    name: str,
+    forward: Callable[..., Array],
+    backward: Callable[..., Partials],
+    blocks: int = 1,
+    domain_error: Callable[[list[float]], Exception | None] | None = None,
+    operand_names: tuple[str, ...] = ("operand",),
+) -> Kernel:
+    return Kernel(name, blocks, forward, backward, domain_error, operand_names)
+
+
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in (
+        _kernel("add", _add_forward, _add_backward, 2, operand_names=("left", "right")),
+        _kernel("mul", _mul_forward, _mul_backward, 2, operand_names=("left", "right")),
+        _kernel("pow", _pow_forward, _pow_backward, 2, _pow_domain_error, ("base", "exponent")),
+        _kernel("exp", np.exp, _exp_backward),
+        _kernel("log", np.log, _log_backward, domain_error=_log_domain_error),
+        _kernel("sqrt", np.sqrt, _sqrt_backward, domain_error=_sqrt_domain_error),
+        _kernel("sin", np.sin, _sin_backward),
+        _kernel("cos", np.cos, _cos_backward),
+        _kernel("tanh", np.tanh, _tanh_backward),
+        _kernel("sigmoid", _sigmoid_forward, _sigmoid_backward),
+        _kernel("relu", _relu_forward, _relu_backward),
+        _kernel("abs", np.abs, _abs_backward),
+        _kernel("hard_sigmoid", _hard_sigmoid_forward, _hard_sigmoid_backward),
+        _kernel("sum", _sum_forward, _sum_backward, 1, operand_names=("terms",)),
+        _kernel("dot", _dot_forward, _dot_backward, 2, operand_names=("ws", "xs")),
+    )
+}
+"""Every primitive's numpy kernel, by the name it has in ``autograd.PRIMITIVES``."""

@@ -1,0 +1,483 @@
+"""Scheduling a traced graph into array steps, and replaying them forward and backward.
+
+Every node gets a row in one of two buffers: the *varying* buffer (one column per example,
+width B) for what depends on the example, and the *fixed* buffer (width 1) for what does
+not: parameters, constants, and operations on them only (an L2 penalty), computed once per
+batch.  Nodes of
+the same primitive and arity at the same depth form one *step*: the step gathers its
+operands' rows as blocks, runs the primitive's kernel once on the whole group, and writes
+its results into consecutive rows.  Backward runs the steps in reverse, and each step
+scatters-adds g times its partials into its operands' rows of the gradient buffers.
+
+At trace time, each operand block's row indices are turned into the cheapest way to read
+them: a slice view when the rows are consecutive, one shared row broadcast when every node
+of the group reads the same operands (the inputs of a layer), else a gather; and the
+matching way to add gradients back: a slice ``+=``, a gather ``+=`` when no row repeats,
+else a sorted ``np.add.reduceat``.  ``Strategy`` switches each of these off, for
+``benchmarks/bench_compile_steps.py`` to measure what it gains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine import Value
+from .graph import CONSTANT, PARAMETER, PLACEHOLDER, Graph, Node
+from .kernels import KERNELS, Array, Kernel, reduce_to
+
+__all__ = ["Strategy", "Program", "schedule"]
+
+_VARYING, _FIXED = 0, 1  # the two buffers: per example (width B) and per batch (width 1)
+_LEAVES = (PLACEHOLDER, PARAMETER, CONSTANT)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """Which optimisations the schedule uses (all on by default; the benchmark turns them off).
+
+    * ``grouped``: one step per (depth, primitive, arity) rather than one per node;
+    * ``fast_scatter``: slices, gathers and sorted reduceat rather than ``np.add.at``;
+    * ``invariant``: operations on parameters and constants only run once per batch;
+    * ``patterns``: consecutive rows as slice views, shared rows broadcast, and the matrix
+      products of a layer's backward pass;
+    * ``rewrite``: the exact sum and dot merging done at trace time (``graph.trace``).
+    """
+
+    grouped: bool = True
+    fast_scatter: bool = True
+    invariant: bool = True
+    patterns: bool = True
+    rewrite: bool = True
+
+
+def _copy_forward(a: Array) -> Array:
+    return a
+
+
+def _copy_backward(g: Array, out: Array, a: Array, wanted: tuple[bool, ...]) -> tuple[Array]:
+    return (reduce_to(g, a.shape),)
+
+
+# Puts fixed values into per-example rows where an operand block mixes both kinds.
+_BROADCAST = Kernel("broadcast", 1, _copy_forward, _copy_backward)
+
+
+def _is_range(rows: np.ndarray[Any, Any]) -> bool:
+    return bool(rows.size) and bool((rows == np.arange(rows[0], rows[0] + rows.size)).all())
+
+
+class _Scatter:
+    """Adds a (rows, W) array of gradient contributions into given rows of a buffer."""
+
+    __slots__ = ("mode", "rows", "start", "stop", "order", "starts", "unique")
+
+    def __init__(self, rows: np.ndarray[Any, Any], fast: bool) -> None:
+        self.rows = rows
+        self.start = self.stop = 0
+        self.order = self.starts = self.unique = rows
+        if not fast:
+            self.mode = "add.at"
+        elif _is_range(rows):
+            self.mode, self.start, self.stop = "slice", int(rows[0]), int(rows[0]) + rows.size
+        elif np.unique(rows).size == rows.size:
+            self.mode = "unique"
+        else:  # repeated rows: sum each row's contributions first, in one sorted pass
+            self.mode = "sorted"
+            self.order = np.argsort(rows, kind="stable")
+            ordered = rows[self.order]
+            self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            self.unique = ordered[self.starts]
+
+    def add(self, buffer: Array, c: Array) -> None:
+        mode = self.mode
+        if mode == "slice":
+            buffer[self.start : self.stop] += c
+        elif mode == "unique":
+            buffer[self.rows] += c
+        elif mode == "sorted":
+            buffer[self.unique] += np.add.reduceat(c[self.order], self.starts, axis=0)
+        else:
+            np.add.at(buffer, self.rows, c)
+
+
+class _Read:
+    """How one operand block is read from a buffer, and how its gradient is added back."""
+
+    __slots__ = ("buffer", "mode", "rows", "shape", "start", "stop", "scatter")
+
+    def __init__(self, buffer: int, rows: np.ndarray[Any, Any], strategy: Strategy) -> None:
+        self.buffer = buffer
+        self.shape = rows.shape  # (k,) or (k, n)
+        self.start = self.stop = 0
+        flat = rows.reshape(-1)
+        shared = rows.shape[0] > 1 and bool((rows == rows[:1]).all())
+        if strategy.patterns and _is_range(flat):
+            self.mode, self.rows = "slice", flat
+            self.start, self.stop = int(flat[0]), int(flat[0]) + flat.size
+        elif strategy.patterns and shared:
+            self.mode, self.rows = "shared", rows[0].reshape(-1)
+            if _is_range(self.rows):
+                self.mode = "shared slice"
+                self.start, self.stop = int(self.rows[0]), int(self.rows[0]) + self.rows.size
+        else:
+            self.mode, self.rows = "gather", rows
+        self.scatter = _Scatter(self.rows.reshape(-1), strategy.fast_scatter)
+
+    def gather(self, values: list[Array]) -> Array:
+        buffer = values[self.buffer]
+        mode = self.mode
+        block: Array
+        if mode == "slice":  # consecutive rows: a view
+            block = buffer[self.start : self.stop]
+            if len(self.shape) == 2:
+                block = block.reshape(*self.shape, -1)
+        elif mode == "shared slice":  # one row of n operands for all k nodes: (1, n, W)
+            block = buffer[self.start : self.stop]
+            if len(self.shape) == 2:
+                block = block[None]
+        elif mode == "shared":
+            block = buffer[self.rows]
+            if len(self.shape) == 2:
+                block = block[None]
+        else:
+            block = buffer[self.rows]
+        return block
+
+    def add_gradient(self, grads: list[Array], c: Array) -> None:
+        self.scatter.add(grads[self.buffer], c.reshape(-1, c.shape[-1]))
+
+
+class _Step:
+    """One kernel call for a group of nodes: reads its operand blocks, writes k rows."""
+
+    __slots__ = ("kernel", "out", "start", "stop", "reads", "wanted", "nodes")
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        out: int,
+        start: int,
+        reads: list[_Read],
+        wanted: tuple[bool, ...],
+        nodes: list[int],
+    ) -> None:
+        self.kernel = kernel
+        self.out = out  # the buffer its results go to
+        self.start, self.stop = start, start + len(nodes)  # and their rows there
+        self.reads = reads
+        self.wanted = wanted  # which operand blocks need a gradient
+        self.nodes = nodes
+
+    def forward(self, values: list[Array]) -> tuple[Array, ...]:
+        operands = tuple(read.gather(values) for read in self.reads)
+        values[self.out][self.start : self.stop] = self.kernel.forward(*operands)
+        return operands
+
+    def backward(
+        self, values: list[Array], grads: list[Array], operands: tuple[Array, ...]
+    ) -> None:
+        g = grads[self.out][self.start : self.stop]
+        out = values[self.out][self.start : self.stop]
+        partials = self.kernel.backward(g, out, *operands, wanted=self.wanted)
+        for read, c in zip(self.reads, partials):
+            if c is not None:
+                read.add_gradient(grads, c)
+
+
+def _blocks(node: Node) -> list[tuple[int, ...]]:
+    """A node's operands grouped as its kernel takes them."""
+    if node.op == "dot":
+        half = len(node.operands) // 2
+        return [node.operands[:half], node.operands[half:]]
+    if node.op == "sum":
+        return [node.operands]
+    return [(i,) for i in node.operands]
+
+
+@dataclass
+class Program:
+    """A schedule ready to replay: steps, buffer sizes, and where everything lives."""
+
+    steps: list[_Step]
+    backward_steps: list[int]  # indices into steps, in the order backward runs them
+    parameters: list[Value]  # rows 0.. of the fixed buffer
+    constants: Array  # the fixed buffer's next rows
+    fixed_rows: int
+    varying_rows: int
+    n_placeholders: int
+    outputs: list[tuple[int, int]]  # (buffer, row) of each output
+
+    def forward(self, inputs: Array) -> tuple[list[Array], list[tuple[Array, ...]]]:
+        """Run every step on ``inputs`` (placeholders by examples); return buffers, operands."""
+        width = inputs.shape[1]
+        fixed = np.empty((self.fixed_rows, 1))
+        n = len(self.parameters)
+        fixed[:n, 0] = [p.data for p in self.parameters]
+        fixed[n : n + self.constants.size, 0] = self.constants
+        varying = np.empty((self.varying_rows, width))
+        varying[: self.n_placeholders] = inputs
+        values = [varying, fixed]
+        saved = []
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                for step in self.steps:
+                    saved.append(step.forward(values))
+            except FloatingPointError:
+                raise self._forward_error(values, len(saved)) from None
+        return values, saved
+
+    def results(self, values: list[Array]) -> Array:
+        """The outputs, shape (outputs, B)."""
+        width = values[_VARYING].shape[1]
+        out = np.empty((len(self.outputs), width))
+        for i, (buffer, row) in enumerate(self.outputs):
+            out[i] = values[buffer][row]
+        return out
+
+    def backward(self, values: list[Array], saved: list[tuple[Array, ...]], seed: float) -> Array:
+        """d (seed * Σ output over the batch) / d parameter, for every parameter."""
+        grads = [np.zeros_like(values[_VARYING]), np.zeros_like(values[_FIXED])]
+        ((buffer, row),) = self.outputs
+        width = values[_VARYING].shape[1]
+        grads[buffer][row] += seed if buffer == _VARYING else seed * width
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                for i in self.backward_steps:
+                    self.steps[i].backward(values, grads, saved[i])
+            except FloatingPointError:
+                raise self._backward_error(values, saved, seed) from None
+        result = grads[_FIXED][: len(self.parameters), 0]
+        if not np.isfinite(result).all():
+            raise self._backward_error(values, saved, seed)
+        return result
+
+    # --- errors: rerun the failed pass, now checking each step, to say where and why -------
+
+    def _where(self, step: _Step, column: int) -> str:
+        if step.out == _FIXED:
+            return "in the part computed once per batch (from parameters only)"
+        return f"at example {column} of the batch"
+
+    def _operands_of(self, operands: tuple[Array, ...], row: int, column: int) -> list[float]:
+        values: list[float] = []
+        for block in operands:
+            r = min(row, block.shape[0] - 1)
+            c = min(column, block.shape[-1] - 1)
+            picked = block[r, ..., c]
+            values.extend(np.atleast_1d(picked).tolist())
+        return values
+
+    def _forward_error(self, values: list[Array], failed: int) -> Exception:
+        step = self.steps[failed]
+        with np.errstate(all="ignore"):
+            operands = tuple(read.gather(values) for read in step.reads)
+            result = np.broadcast_to(
+                step.kernel.forward(*operands),
+                (len(step.nodes), values[step.out].shape[1]),
+            )
+        for row, column in np.argwhere(~np.isfinite(result)).tolist():
+            args = self._operands_of(operands, row, column)
+            if not all(math.isfinite(a) for a in args) and not math.isnan(result[row, column]):
+                continue  # inf in, inf out: allowed, as in the eager engine
+            error = step.kernel.domain_error(args) if step.kernel.domain_error else None
+            shown = ", ".join(repr(a) for a in args[:4]) + (", ..." if len(args) > 4 else "")
+            if error is None:
+                if math.isnan(result[row, column]):
+                    error = ValueError(f"{step.kernel.name}: the result is NaN for ({shown})")
+                else:
+                    error = OverflowError(
+                        f"{step.kernel.name}: the result overflows a float for ({shown})"
+                    )
+            return type(error)(f"compile: {self._where(step, column)}: {error}")
+        return ValueError(f"compile: {step.kernel.name} produced inf or NaN")
+
+    def _backward_error(
+        self, values: list[Array], saved: list[tuple[Array, ...]], seed: float
+    ) -> Exception:
+        grads = [np.zeros_like(values[_VARYING]), np.zeros_like(values[_FIXED])]
+        ((buffer, row),) = self.outputs
+        grads[buffer][row] += seed if buffer == _VARYING else seed * values[_VARYING].shape[1]
+        with np.errstate(all="ignore"):
+            for i in self.backward_steps:
+                step = self.steps[i]
+                g = grads[step.out][step.start : step.stop]
+                if np.isfinite(g).all():
+                    culprit = self._culprit(step, g, values, saved[i])
+                    if culprit is not None:
+                        return culprit
+                step.backward(values, grads, saved[i])
+        return ValueError(
+            "compile: backward: a parameter's gradient is inf or NaN (an overflow while "
+            "adding up gradients, or an infinite parameter)"
+        )
+
+    def _culprit(
+        self, step: _Step, g: Array, values: list[Array], operands: tuple[Array, ...]
+    ) -> Exception | None:
+        """The error for the first non-finite partial this step makes from a finite g."""
+        rows, width = g.shape
+        full = tuple(
+            np.broadcast_to(block, (rows, *block.shape[1:-1], width)) for block in operands
+        )
+        out = values[step.out][step.start : step.stop]
+        partials = step.kernel.backward(g, out, *full, wanted=step.wanted)
+        for index, c in enumerate(partials):
+            if c is None or np.isfinite(c).all():
+                continue
+            position = np.argwhere(~np.isfinite(c))[0].tolist()
+            row, column = position[0], position[-1]
+            args = self._operands_of(operands, row, column)
+            shown = ", ".join(repr(a) for a in args[:4]) + (", ..." if len(args) > 4 else "")
+            name = step.kernel.operand_names[min(index, len(step.kernel.operand_names) - 1)]
+            where = self._where(step, column)
+            if math.isnan(c[tuple(position)]):
+                return ValueError(
+                    f"compile: backward, {where}: {step.kernel.name}: the derivative with "
+                    f"respect to the {name} is undefined or infinite at ({shown}), and a "
+                    "parameter's gradient flows through it"
+                )
+            return OverflowError(
+                f"compile: backward, {where}: {step.kernel.name}: the gradient with respect "
+                f"to the {name} overflows a float at ({shown})"
+            )
+        return None
+
+
+def _groups(
+    nodes: list[Node], is_op: list[bool], home: list[int], strategy: Strategy
+) -> list[list[int]]:
+    """The nodes of each step, in the order the steps run: fixed ones first, then by depth.
+
+    A node's depth counts operations of its own buffer only: the fixed results are all
+    ready before the first varying step.  Within a step, nodes keep their traced order.
+    """
+    depth = [0] * len(nodes)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, node in enumerate(nodes):
+        if not is_op[i]:
+            continue
+        depth[i] = 1 + max(
+            (depth[j] for j in node.operands if is_op[j] and home[j] == home[i]), default=0
+        )
+        if strategy.grouped:
+            key: tuple[Any, ...] = (-home[i], depth[i], node.op, len(node.operands))
+        else:
+            key = (-home[i], i)
+        groups.setdefault(key, []).append(i)
+    return [groups[key] for key in sorted(groups, key=lambda k: (k, groups[k][0]))]
+
+
+def schedule(graph: Graph, strategy: Strategy) -> Program:
+    """Group the graph's operations into steps and lay out the two buffers."""
+    nodes = graph.nodes
+    is_op = [node.op not in _LEAVES for node in nodes]
+    # Which buffer holds each node; operations on parameters only go to the fixed one.
+    home = [
+        _VARYING
+        if node.op == PLACEHOLDER or (is_op[i] and (node.varies or not strategy.invariant))
+        else _FIXED
+        for i, node in enumerate(nodes)
+    ]
+
+    ordered = _groups(nodes, is_op, home, strategy)
+
+    # Block modes: a block of a varying step reads the fixed buffer only if all of its
+    # operands live there; otherwise its fixed operands get a per-example copy.
+    modes: list[list[int]] = []
+    copied: dict[int, None] = {}
+    for members in ordered:
+        step_modes = []
+        for b in range(len(_blocks(nodes[members[0]]))):
+            operand_ids = [j for i in members for j in _blocks(nodes[i])[b]]
+            if home[members[0]] == _FIXED or all(home[j] == _FIXED for j in operand_ids):
+                step_modes.append(_FIXED)
+            else:
+                step_modes.append(_VARYING)
+                copied.update((j, None) for j in operand_ids if home[j] == _FIXED)
+        modes.append(step_modes)
+
+    # Rows of the fixed buffer: parameters first (read and written as one array), in order
+    # of first use so that a layer's weights are consecutive, then constants, then results.
+    first_use: dict[int, None] = {}
+    for members in ordered:
+        for i in members:
+            first_use.update((j, None) for j in nodes[i].operands)
+    first_use.update((j, None) for j in graph.outputs)
+    fixed_row: dict[int, int] = {}
+    parameters = [j for j in first_use if nodes[j].op == PARAMETER]
+    constants = [j for j in first_use if nodes[j].op == CONSTANT]
+    for j in [*parameters, *constants]:
+        fixed_row[j] = len(fixed_row)
+    varying_row: dict[int, int] = {}
+    for j, node in enumerate(nodes):
+        if node.op == PLACEHOLDER:
+            varying_row[j] = node.index
+    n_placeholders = graph.n_placeholders
+    copy_rows = {j: n_placeholders + r for r, j in enumerate(copied)}
+    varying_row.update(copy_rows)
+    next_row = [n_placeholders + len(copy_rows), len(fixed_row)]
+    starts = []
+    for members in ordered:
+        buffer = home[members[0]]
+        starts.append(next_row[buffer])
+        rows = varying_row if buffer == _VARYING else fixed_row
+        for i in members:
+            rows[i] = next_row[buffer]
+            next_row[buffer] += 1
+
+    live = [node.live for node in nodes]
+
+    def make_step(members: list[int], step_modes: list[int], start: int) -> _Step:
+        reads, wanted = [], []
+        for b, mode in enumerate(step_modes):
+            table = fixed_row if mode == _FIXED else varying_row
+            rows = np.array([[table[j] for j in _blocks(nodes[i])[b]] for i in members])
+            if nodes[members[0]].op not in ("sum", "dot"):
+                rows = rows[:, 0]  # one operand per block: shape (k,)
+            reads.append(_Read(mode, rows, strategy))
+            wanted.append(any(live[j] for i in members for j in _blocks(nodes[i])[b]))
+        kernel = KERNELS[nodes[members[0]].op]
+        return _Step(kernel, home[members[0]], start, reads, tuple(wanted), members)
+
+    made = [make_step(*args) for args in zip(ordered, modes, starts)]
+    steps = [step for step in made if step.out == _FIXED]
+    if copy_rows:  # after the fixed steps (it may copy their results), before any use
+        sources = np.array([fixed_row[j] for j in copy_rows])
+        read = _Read(_FIXED, sources, strategy)
+        wanted = (any(live[j] for j in copy_rows),)
+        steps.append(_Step(_BROADCAST, _VARYING, n_placeholders, [read], wanted, [*copy_rows]))
+    steps += [step for step in made if step.out == _VARYING]
+    backward_steps = [i for i in reversed(range(len(steps))) if any(steps[i].wanted)]
+
+    outputs = [
+        (_VARYING, varying_row[j]) if home[j] == _VARYING else (_FIXED, fixed_row[j])
+        for j in graph.outputs
+    ]
+    return Program(
+        steps=steps,
+        backward_steps=backward_steps,
+        parameters=[_leaf(nodes[j]) for j in parameters],
+        constants=np.array([nodes[j].value for j in constants], dtype=np.float64),
+        fixed_rows=next_row[_FIXED],
+        varying_rows=next_row[_VARYING],
+        n_placeholders=n_placeholders,
+        outputs=outputs,
+    )
+
+
+def _leaf(node: Node) -> Value:
+    if node.leaf is None:  # pragma: no cover - trace() gives every parameter its Value
+        raise RuntimeError("compile: internal error: a parameter without its Value")
+    return node.leaf
+
+
+def describe(program: Program) -> Iterable[str]:
+    """One line per step (for debugging and the benchmark's notes)."""
+    for step in program.steps:
+        modes = ", ".join(f"{r.mode}{'(fixed)' if r.buffer == _FIXED else ''}" for r in step.reads)
+        yield f"{step.kernel.name} x{len(step.nodes)}: {modes}"
