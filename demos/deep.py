@@ -12,6 +12,10 @@ every gradient computed by backpropagation through the whole network.  A third o
 are held out: the network never trains on them, so its accuracy there shows whether it
 learned the shape of the classes or only memorised the training points.
 
+The network is traced once by autograd.compile and each batch replays that graph for all its
+points at once (nn.fit(..., compiled=True)): the same updates as the eager engine, up to
+float rounding, about ten times faster.  --eager trains with the eager engine instead.
+
 Sigmoid networks train more slowly than ReLU ones (a sigmoid's slope is at most 1/4, so the
 gradient shrinks at every layer it passes back through); with --activation sigmoid they get
 a larger learning rate and more epochs, and on circles or spirals they may still stall.
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +84,8 @@ class DeepResult:
     held_out_accuracy: float
     reload_agrees: bool  # the saved-then-loaded model gives identical outputs
     reload_max_difference: float
-    seconds: float
+    seconds: float  # training time (nn.fit, with the accuracy checks along the way)
+    engine: str  # "compiled" (autograd.compile) or "eager"
     graph_file: Path | None
     accuracy_curve: list[tuple[int, float, float]]  # (epoch, train, held-out)
     files: list[Path] = field(default_factory=list)
@@ -102,9 +107,42 @@ def accuracy(model: Any, xs: Sequence[Sequence[float]], ys: Sequence[int]) -> fl
 def _probability_of_class_1(model: Any, x: Sequence[float]) -> float:
     """P(class 1): softmax over two logits is the sigmoid of their difference."""
     with autograd.no_grad():
-        logits = model(x)
-        # the engine's sigmoid is stable for any finite difference (no overflow at ±800)
-        return (logits[1] - logits[0]).sigmoid().data
+        return _class_1_probability(model(x)).data
+
+
+def _class_1_probability(logits: list[Value]) -> Value:
+    # the engine's sigmoid is stable for any finite difference (no overflow at ±800)
+    return (logits[1] - logits[0]).sigmoid()
+
+
+class _Evaluator:
+    """Accuracy and P(class 1) for many points: eager, or one compiled replay for all."""
+
+    def __init__(self, model: Any, example: Sequence[float], eager: bool) -> None:
+        self.model = model
+        self.logits = None if eager else autograd.compile(model, example=(list(example),))
+        self.probability = (
+            None
+            if eager
+            else autograd.compile(
+                lambda x: _class_1_probability(model(x)), example=(list(example),)
+            )
+        )
+
+    def accuracy(self, xs: Sequence[Sequence[float]], ys: Sequence[int]) -> float:
+        """The fraction of points classified correctly."""
+        if self.logits is None:
+            return accuracy(self.model, xs, ys)
+        rows = self.logits(xs)
+        right = sum(max(range(len(row)), key=row.__getitem__) == y for row, y in zip(rows, ys))
+        return right / len(xs)
+
+    def probabilities(self, points: list[list[float]]) -> list[float]:
+        """P(class 1) at each point."""
+        if self.probability is None:
+            return [_probability_of_class_1(self.model, p) for p in points]
+        result: list[float] = self.probability(points)
+        return result
 
 
 def run(
@@ -122,8 +160,13 @@ def run(
     batch_size: int = BATCH_SIZE,
     grid: int | None = None,
     progress: bool = False,
+    eager: bool = False,
 ) -> DeepResult:
-    """Train an MLP classifier, plot its decision boundary and loss, save and reload it."""
+    """Train an MLP classifier, plot its decision boundary and loss, save and reload it.
+
+    Training and evaluation replay the network traced by ``autograd.compile``, unless
+    ``eager`` is True.
+    """
     import nn
     from nn.losses import cross_entropy
 
@@ -154,26 +197,29 @@ def run(
     grid = integer(grid, "deep", "grid", 2)  # the grid has a first and a last point
     lr = real(lr, "deep", "lr", positive=True)
     noise = real(noise, "deep", "noise", minimum=0.0)
+    if not isinstance(eager, bool):
+        raise TypeError(f"deep: eager must be True or False, got {type(eager).__name__}")
     out = output_dir(out_dir)
 
     xs, ys = DATASETS[dataset](n, noise=noise, seed=seed)
     train_x, train_y, test_x, test_y = split(xs, ys, held_out=0.3, seed=seed)
     model: Any = nn.MLP(2, [*hidden, 2], activation=activation, seed=seed)
 
+    start = time.perf_counter()
+    evaluate = _Evaluator(model, train_x[0], eager)
     # Accuracy on both sets about 20 times during training, at the end of an epoch.
     per_epoch = nn.num_batches(len(train_x), batch_size)
     every = max(1, epochs // 20)
-    curve = [(0, accuracy(model, train_x, train_y), accuracy(model, test_x, test_y))]
+    curve = [(0, evaluate.accuracy(train_x, train_y), evaluate.accuracy(test_x, test_y))]
 
     def measure(history: Any) -> None:
         if history.updates % per_epoch == 0:
             epoch = history.updates // per_epoch
             if epoch % every == 0 or epoch == epochs:
                 curve.append(
-                    (epoch, accuracy(model, train_x, train_y), accuracy(model, test_x, test_y))
+                    (epoch, evaluate.accuracy(train_x, train_y), evaluate.accuracy(test_x, test_y))
                 )
 
-    start = time.perf_counter()
     history = nn.fit(
         model,
         train_x,
@@ -185,6 +231,7 @@ def run(
         seed=seed,
         progress=progress,
         callback=measure,
+        compiled=not eager,
     )
     seconds = time.perf_counter() - start
 
@@ -207,6 +254,7 @@ def run(
             f"train accuracy {train_accuracy:.0%}, held-out accuracy {held_out_accuracy:.0%}"
         ),
         resolution=grid,
+        probabilities=evaluate.probabilities,
     )
     training = _plot_training(out / "training.png", history, curve, per_epoch)
     graph_file = _render_neuron(out, model, train_x[0])
@@ -225,6 +273,7 @@ def run(
         reload_agrees=difference == 0.0,
         reload_max_difference=difference,
         seconds=seconds,
+        engine="eager" if eager else "compiled",
         graph_file=graph_file,
         accuracy_curve=curve,
         files=[model_path, boundary, training, graph_file],
@@ -252,10 +301,13 @@ def plot_decision_boundary(
     resolution: int = 90,
     width: float = 5.6,
     dpi: int = 100,
+    probabilities: Callable[[list[list[float]]], list[float]] | None = None,
 ) -> Path:
     """Shade the plane by the model's P(class 1), draw the 50% line and the points.
 
     The figure is ``width`` inches wide and as tall as the data's aspect ratio needs.
+    ``probabilities(points)`` gives P(class 1) for many points at once (e.g. a compiled
+    replay); by default each point is evaluated by the eager engine.
     """
     points = train[0] + held_out[0]
     pad = 0.3
@@ -263,7 +315,11 @@ def plot_decision_boundary(
     y_lo, y_hi = min(p[1] for p in points) - pad, max(p[1] for p in points) + pad
     gx = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
     gy = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
-    prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
+    if probabilities is None:
+        prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
+    else:
+        flat = probabilities([[x, y] for y in gy for x in gx])
+        prob = [flat[j * resolution : (j + 1) * resolution] for j in range(resolution)]
 
     from matplotlib.colors import ListedColormap
 
@@ -355,7 +411,8 @@ def report(result: DeepResult) -> str:
         f"{result.held_out_size} held out.",
         f"Network: {result.architecture}, {result.parameters} parameters.",
         f"Training: {result.epochs} epochs of mini-batches, {result.updates} updates, "
-        f"{result.seconds:.1f} s; mean loss in the last epoch {result.final_loss:.4f}.",
+        f"{result.seconds:.1f} s ({result.engine}); mean loss in the last epoch "
+        f"{result.final_loss:.4f}.",
         "",
         f"  training accuracy: {result.train_accuracy:.1%}",
         f"  held-out accuracy: {result.held_out_accuracy:.1%}",
@@ -408,6 +465,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--noise", type=non_negative_float, default=None, help="noise of the data set"
     )
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help="default: 16")
+    parser.add_argument(
+        "--eager",
+        action="store_true",
+        help="train with the eager engine instead of autograd.compile (slower, same results)",
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ def fit(
     seed: int = 0,
     progress: bool = False,
     callback: Callable[[History], None] | None = None,
+    compiled: bool = False,
 ) -> History:
     """Train ``model`` on ``(xs, ys)`` by mini-batch SGD and return the History.
 
@@ -152,8 +154,33 @@ def fit(
     * a ValueError or ZeroDivisionError raised while computing or backpropagating the loss
       (e.g. a NaN reaching the engine, a bad target) is raised again with the same type and
       that context prefixed to its message; the original is its ``__cause__``.
+
+    ``compiled=True`` runs the same training with ``autograd.compile``: the loss of one
+    example, ``loss([model(x)], [y])``, is traced once and each batch replays it on all its
+    examples at once, as numpy array operations.  The updates, stopping rules, History and
+    error types are those of the eager path (losses and gradients agree to float rounding).
+    It needs:
+
+    * a loss whose value on a batch is the *mean* of its values on single examples.  Every
+      loss in ``nn.losses`` is such a mean (mae and mse over all elements, each example
+      having the same number), also with a term that depends only on the parameters added
+      (an L2 penalty).  A sum over the batch, or a loss that mixes examples, is not;
+    * xs, and ys where the loss does arithmetic on them (mae, mse), that are numbers or
+      nested lists of numbers; the target is then an input of the traced step.  A loss that
+      checks its target's value (cross_entropy, hinge, the binary losses: they reject a
+      Value as target) is traced once per distinct target instead, at most
+      ``MAX_TARGET_TRACES`` of them: a class index or a ±1 label, not a regression target;
+    * a model and loss without branches on the data (``if v.data > 0``): those run once,
+      when tracing.  The stable forms of ``binary_cross_entropy_with_logits`` and the clamp
+      of ``binary_cross_entropy`` branch on the prediction; the traced branch is the same
+      function, but a logit beyond about ±700 of the other sign overflows (and is reported).
+
+    The first update also computes its batch's loss on the eager engine, and raises a
+    ValueError if the two differ (a loss that is not a mean, a branch the trace froze).
     """
     params = _training_parameters(model, parameters)
+    if not isinstance(compiled, bool):
+        raise TypeError(f"fit: compiled must be True or False, got {type(compiled).__name__}")
     if not callable(loss):
         raise TypeError(f"fit: loss must be callable (e.g. nn.losses.mse), got {loss!r}")
     if callback is not None and not callable(callback):
@@ -175,6 +202,7 @@ def fit(
         raise ValueError("fit: give at least one stopping rule: epochs, max_updates or grad_tol")
 
     optimizer = SGD(params, lr, momentum=momentum, weight_decay=weight_decay)
+    compiled_loss = _CompiledLoss(model, xs, ys, loss) if compiled else None
     history = History()
     bar = _progress_bar(n, batch_size, epochs, max_updates) if progress else None
     try:
@@ -188,16 +216,19 @@ def fit(
                     history.stop_reason = "max_updates"
                     break
                 optimizer.zero_grad()
-                value = _batch_loss(model, xs, ys, index, loss, history)
+                if compiled_loss is not None:
+                    value = compiled_loss.backward(index, history)
+                else:
+                    value = _batch_loss(model, xs, ys, index, loss, history).data
                 if grad_tol is not None and max(abs(p.grad) for p in params) <= grad_tol:
                     history.stop_reason = "converged"
                     break
                 optimizer.step()
-                history.losses.append(value.data)
+                history.losses.append(value)
                 history.updates += 1
-                epoch_losses.append(value.data)
+                epoch_losses.append(value)
                 if bar is not None:
-                    bar.set_postfix(loss=f"{value.data:.4g}", refresh=False)
+                    bar.set_postfix(loss=f"{value:.4g}", refresh=False)
                     bar.update(1)
                 if callback is not None:
                     callback(history)
@@ -276,3 +307,126 @@ def _batch_loss(
         phase = "computing the loss" if value is None else "backpropagating the loss"
         raise _with_context(error, f"fit: {_where(history)}, {phase}: ") from error
     return value
+
+
+MAX_TARGET_TRACES = 64
+"""``fit(compiled=True)`` traces at most this many steps, one per distinct target, for a
+loss that does not take its target as a traced input."""
+
+# The first batch's compiled and eager losses may differ by float rounding only (the
+# engines add gradients in other orders, and numpy's exp, log and tanh may differ from
+# math's in the last bit): about 1e-15 of the loss's scale.  A loss that is not a mean of
+# per-example losses, or a branch frozen by the trace, differs by far more.
+_CHECK_TOLERANCE = 1e-9
+
+
+def _frozen(target: Any) -> Any:
+    """A hashable key for a target: numbers by value (1 and 1.0 alike), lists as tuples."""
+    if isinstance(target, (list, tuple)):
+        return tuple(_frozen(t) for t in target)
+    if isinstance(target, numbers.Real) and not isinstance(target, bool):
+        return float(target)
+    try:
+        hash(target)
+    except TypeError:
+        return repr(target)
+    return target
+
+
+class _CompiledLoss:
+    """fit's compiled path: the per-example loss traced once, replayed on each batch.
+
+    The target is a traced input when the loss accepts a Value for it (mae, mse); else
+    one step is traced per distinct target value, and a batch runs each of its groups.
+    """
+
+    def __init__(
+        self,
+        model: Callable[[Any], Any],
+        xs: Sequence[Any],
+        ys: Sequence[Any],
+        loss: Callable[[list[Any], list[Any]], Value],
+    ) -> None:
+        self.model, self.xs, self.ys, self.loss = model, xs, ys, loss
+        self.traced_target: Any = None  # the step taking (x, y), once known to work
+        self.per_target: dict[Any, Any] = {}  # or: target key -> step taking x
+        self.checked = False
+
+    def _one(self, x: Any, y: Any) -> Value:
+        value = self.loss([self.model(x)], [y])
+        if not isinstance(value, Value):
+            raise TypeError(f"fit: loss must return a Value, got {type(value).__name__}")
+        return value
+
+    def _run(self, index: list[int]) -> float:
+        """The batch's mean loss, its gradient added into ``.grad``."""
+        from autograd import compile as trace  # imports numpy: only when compiled=True
+
+        xs = [self.xs[i] for i in index]
+        if self.traced_target is None and not self.per_target:
+            x0, y0 = self.xs[index[0]], self.ys[index[0]]
+            try:
+                self.traced_target = trace(self._one, example=(x0, y0))
+            except (TypeError, ValueError):
+                pass  # the loss checks its target (or it is no number): trace per target
+        if self.traced_target is not None:
+            value: float = self.traced_target.backward(xs, [self.ys[i] for i in index])
+            return value
+        groups: dict[Any, list[int]] = {}
+        for i in index:
+            groups.setdefault(_frozen(self.ys[i]), []).append(i)
+        total = 0.0
+        for key, members in groups.items():
+            step = self.per_target.get(key)
+            if step is None:
+                if len(self.per_target) >= MAX_TARGET_TRACES:
+                    raise ValueError(
+                        f"fit: compiled=True: the loss does not take its target as a traced "
+                        f"input (it checks the target's value), so one step is traced per "
+                        f"distinct target, and there are more than {MAX_TARGET_TRACES}; "
+                        "use compiled=False"
+                    )
+                y = self.ys[members[0]]
+                step = trace(lambda x, y=y: self._one(x, y), example=(self.xs[members[0]],))
+                self.per_target[key] = step
+            weight = len(members) / len(index)
+            total += weight * step.backward([self.xs[i] for i in members], gradient=weight)
+        return total
+
+    def _check(self, index: list[int], value: float) -> None:
+        """Compare the first batch's compiled loss with the eager engine's."""
+        import autograd
+
+        with autograd.no_grad():
+            eager = self.loss([self.model(self.xs[i]) for i in index], [self.ys[i] for i in index])
+        expected = eager.data if isinstance(eager, Value) else math.nan
+        if not abs(value - expected) <= _CHECK_TOLERANCE * max(1.0, abs(expected)):
+            raise ValueError(
+                f"fit: compiled=True: on the first batch the compiled loss is {value!r} but the "
+                f"eager engine's is {expected!r}.  The compiled path needs a loss that is the "
+                "mean of per-example losses, and a model and loss without branches on the "
+                "data's values; use compiled=False"
+            )
+
+    def backward(self, index: list[int], history: History) -> float:
+        """Run one batch, with the eager path's errors (see ``fit``)."""
+        try:
+            value = self._run(index)
+            if not self.checked and math.isfinite(value):
+                self._check(index, value)
+                self.checked = True
+            if not math.isfinite(value):
+                raise NonFiniteLossError(
+                    f"fit: {_where(history)}: the loss is {value!r} (not finite); "
+                    "try a smaller learning rate"
+                )
+        except OverflowError as error:
+            raise NonFiniteLossError(
+                f"fit: {_where(history)}: the compiled loss or its gradient overflowed a "
+                f"float: {error}; try a smaller learning rate"
+            ) from error
+        except NonFiniteLossError:
+            raise
+        except (ValueError, ZeroDivisionError) as error:
+            raise _with_context(error, f"fit: {_where(history)}, compiled loss: ") from error
+        return value

@@ -271,6 +271,49 @@ def test_deep_files(deep_result: deep.DeepResult) -> None:
     assert_graph_file(deep_result.graph_file)
 
 
+def test_deep_trains_compiled_by_default_and_eager_on_request(
+    deep_result: deep.DeepResult, tmp_path: Path
+) -> None:
+    assert deep_result.engine == "compiled"
+    small = {"quick": True, "epochs": 3, "grid": 4, "n": 40}
+    compiled = deep.run(tmp_path / "c", **small)
+    eager = deep.run(tmp_path / "e", eager=True, **small)
+    assert (compiled.engine, eager.engine) == ("compiled", "eager")
+    assert compiled.updates == eager.updates
+    # The same training up to float rounding (see tests/test_nn_train.py): the accuracies
+    # after each epoch are equal, the losses agree far below any visible difference.
+    assert compiled.accuracy_curve == eager.accuracy_curve
+    assert compiled.final_loss == pytest.approx(eager.final_loss, rel=1e-9)
+
+
+def test_deep_eager_flag_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "deep"
+    argv = ["deep", "--out", str(out), "--quick", "--quiet", "--epochs", "1", "--n", "20"]
+    assert main([*argv, "--eager"]) == 0
+    assert "(eager)" in capsys.readouterr().out
+    assert main(argv) == 0
+    assert "(compiled)" in capsys.readouterr().out
+
+
+def test_deep_rejects_a_non_bool_eager(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"^deep: eager must be True or False"):
+        deep.run(tmp_path / "d", quick=True, eager="yes")  # type: ignore[arg-type]
+
+
+def test_deep_decision_boundary_is_the_same_compiled_or_eager(tmp_path: Path) -> None:
+    import nn
+
+    model = nn.MLP(2, [4, 2], seed=3)
+    points = [[0.1 * i - 1.0, 0.05 * i] for i in range(25)]
+    compiled = deep._Evaluator(model, points[0], eager=False)
+    eager = deep._Evaluator(model, points[0], eager=True)
+    assert compiled.probabilities(points) == pytest.approx(eager.probabilities(points), rel=1e-12)
+    labels = [i % 2 for i in range(25)]
+    assert compiled.accuracy(points, labels) == eager.accuracy(points, labels)
+
+
 @pytest.mark.parametrize(
     ("logits", "expected"),
     [((800.0, 0.0), 0.0), ((0.0, 800.0), 1.0), ((0.0, -1000.0), 0.0), ((3.0, 3.0), 0.5)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -686,3 +687,334 @@ def test_a_diverging_fit_raises_an_error_both_float_and_value_handlers_catch() -
         )
     assert isinstance(caught.value, FloatingPointError)
     assert isinstance(caught.value, ValueError)
+
+
+# --- compiled=True: the same training, replayed by autograd.compile ---------------------------
+
+# Compiled and eager training differ by float rounding only (gradients are summed in another
+# order, numpy's exp/log/tanh may differ from math's in the last bit): ~1e-16 of the scale
+# per update.  SGD carries differences forward, so over these short runs (<= 300 updates)
+# they grew to 1.5e-15 at most (measured); 1e-9 of max(1, |value|) still catches any real
+# difference (a wrong gradient changes the losses at the first update).
+TRAIN_RTOL = 1e-9
+
+
+def _close(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(
+        abs(x - y) <= TRAIN_RTOL * max(1.0, abs(y)) for x, y in zip(a, b)
+    )
+
+
+def _probability_targets(n: int) -> list[list[float]]:
+    return [[0.25, 0.75] if i % 2 else [1.0, 0.0] for i in range(n)]
+
+
+def _xor_mse() -> dict[str, Any]:
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    return {"model": model, "xs": XOR_X, "ys": XOR_Y, "loss": mse, "lr": 0.2, "batch_size": 3}
+
+
+def _xor_vector_mae() -> dict[str, Any]:
+    model = MLP(2, [5, 2], activation="sigmoid", seed=2)
+    ys = [[y, 1.0 - y] for y in XOR_Y]
+    return {"model": model, "xs": XOR_X, "ys": ys, "loss": mae, "lr": 0.5, "batch_size": 2}
+
+
+def _xor_cross_entropy() -> dict[str, Any]:
+    model = MLP(2, [8, 2], activation="relu", seed=1)
+    return {
+        "model": model,
+        "xs": XOR_X,
+        "ys": [0, 1, 1, 0],
+        "loss": losses.cross_entropy,
+        "lr": 0.1,
+        "batch_size": 4,
+    }
+
+
+def _soft_cross_entropy() -> dict[str, Any]:
+    model = MLP(2, [6, 2], activation="hard_sigmoid", seed=4)
+    xs = [[0.1 * i, 1.0 - 0.2 * i] for i in range(10)]
+    return {
+        "model": model,
+        "xs": xs,
+        "ys": _probability_targets(10),
+        "loss": losses.cross_entropy,
+        "lr": 0.3,
+        "batch_size": 4,
+        "momentum": 0.9,
+    }
+
+
+def _moons_hinge_l2() -> dict[str, Any]:
+    xs, ys = make_moons(40)
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+
+    def loss(scores: list[Value], targets: list[float]) -> Value:
+        return hinge(scores, targets) + 1e-4 * autograd.sum([p * p for p in params])
+
+    return {
+        "model": model,
+        "xs": xs,
+        "ys": ys,
+        "loss": loss,
+        "lr": lambda k: 1.0 - 0.9 * k / 100,
+        "batch_size": 16,
+        "weight_decay": 1e-3,
+    }
+
+
+def _bce_with_logits() -> dict[str, Any]:
+    model = MLP(1, [3, 1], activation="tanh", seed=5)
+    xs = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
+    return {
+        "model": model,
+        "xs": xs,
+        "ys": [0.0, 0.0, 1.0, 0.0, 1.0, 1.0],
+        "loss": losses.binary_cross_entropy_with_logits,
+        "lr": 0.5,
+        "batch_size": 6,
+    }
+
+
+def _line_mse() -> dict[str, Any]:
+    w, b = Value(0.0), Value(0.0)
+    return {
+        "model": lambda x: b + w * x,
+        "parameters": [w, b],
+        "xs": [0.0, 1.0, 2.0, 3.0, 4.0],
+        "ys": [1.0, 3.1, 4.9, 7.2, 9.0],
+        "loss": mse,
+        "lr": 0.05,
+        "batch_size": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        _xor_mse,
+        _xor_vector_mae,
+        _xor_cross_entropy,
+        _soft_cross_entropy,
+        _moons_hinge_l2,
+        _bce_with_logits,
+        _line_mse,
+    ],
+)
+def test_compiled_fit_trains_as_the_eager_fit(setup: Callable[[], dict[str, Any]]) -> None:
+    runs = []
+    for compiled in (False, True):
+        arguments = setup()
+        model, xs, ys = arguments.pop("model"), arguments.pop("xs"), arguments.pop("ys")
+        params = arguments.get("parameters") or model.parameters()
+        history = fit(model, xs, ys, epochs=30, compiled=compiled, **arguments)
+        runs.append((history, [p.data for p in params]))
+    (eager, eager_params), (compiled_run, compiled_params) = runs
+    assert compiled_run.updates == eager.updates and compiled_run.epochs == eager.epochs
+    assert compiled_run.stop_reason == eager.stop_reason == "epochs"
+    assert compiled_run.epoch_ends == eager.epoch_ends
+    assert _close(compiled_run.losses, eager.losses)
+    assert _close(compiled_run.epoch_losses, eager.epoch_losses)
+    assert _close(compiled_params, eager_params)
+    assert eager.losses[-1] < eager.losses[0]  # it trained
+
+
+def test_compiled_fit_stops_on_an_exactly_zero_gradient() -> None:
+    # The lecture's |w - 3| walk, replayed: every number is exact, so every bit agrees.
+    w = Value(0.0)
+    history = fit(
+        lambda x: w * x,
+        [1.0],
+        [3.0],
+        parameters=[w],
+        loss=mae,
+        lr=0.5,
+        batch_size=1,
+        grad_tol=0.0,
+        max_updates=1000,
+        compiled=True,
+    )
+    assert history.stop_reason == "converged"
+    assert history.losses == [3.0, 2.5, 2.0, 1.5, 1.0, 0.5]
+    assert w.data == 3.0 and w.grad == 0.0
+
+
+@pytest.mark.slow
+def test_compiled_micrograd_moons_reach_full_training_accuracy() -> None:
+    xs, ys = make_moons()
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+
+    def loss(scores: list[Value], targets: list[float]) -> Value:
+        return hinge(scores, targets) + 1e-4 * autograd.sum([p * p for p in params])
+
+    fit(
+        model,
+        xs,
+        ys,
+        loss=loss,
+        lr=lambda k: 1.0 - 0.9 * k / 100,
+        batch_size=100,
+        max_updates=100,
+        compiled=True,
+    )
+    assert all((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys))  # type: ignore[union-attr]
+
+
+def test_compiled_fit_is_bit_identical_run_to_run() -> None:
+    first = fit(**{**_xor_cross_entropy(), "epochs": 20, "compiled": True})
+    second = fit(**{**_xor_cross_entropy(), "epochs": 20, "compiled": True})
+    assert first.losses == second.losses
+
+
+def test_compiled_divergence_is_a_non_finite_loss_error() -> None:
+    from nn import NonFiniteLossError
+
+    w = Value(1.0)
+    with pytest.raises(NonFiniteLossError, match=r"^fit: at update \d+ \(1-based") as caught:
+        fit(
+            lambda x: w * x,
+            [1e3, 2e3],
+            [0.0, 0.0],
+            parameters=[w],
+            loss=mse,
+            lr=1e3,
+            batch_size=1,
+            epochs=100,
+            compiled=True,
+        )
+    assert isinstance(caught.value, FloatingPointError) and isinstance(caught.value, ValueError)
+
+
+def test_compiled_engine_errors_keep_their_type_and_name_the_update() -> None:
+    w = Value(1.0)
+    with pytest.raises(
+        ValueError,
+        match=r"^fit: at update 3 \(1-based; history.updates = 2\), epoch 3, compiled loss: "
+        r"compile: at example 0 of the batch: log: the operand must be > 0",
+    ) as info:
+        fit(
+            lambda x: w * x,
+            [1.0],
+            [0.0],
+            parameters=[w],
+            loss=lambda p, y: mse([p[0].log()], y),
+            lr=0.0,  # w stays 1: log(w) is fine until the callback moves it
+            batch_size=1,
+            max_updates=5,
+            callback=lambda h: setattr(w, "data", -1.0) if h.updates == 2 else None,
+            compiled=True,
+        )
+    assert type(info.value) is ValueError
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_compiled_target_errors_are_the_eager_ones() -> None:
+    with pytest.raises(
+        ValueError, match=r"^fit: at update 1 .*cross_entropy: target\[0\] 0.5 is not"
+    ):
+        fit(
+            MLP(2, [2], seed=0),
+            [[0.0, 1.0]],
+            [0.5],
+            loss=losses.cross_entropy,
+            lr=0.1,
+            batch_size=1,
+            max_updates=1,
+            compiled=True,
+        )
+
+
+def test_compiled_fit_refuses_a_loss_that_is_not_a_mean() -> None:
+    w = Value(1.0)
+
+    def summed(preds: list[Value], ys: list[float]) -> Value:
+        return autograd.sum([(p - y) ** 2 for p, y in zip(preds, ys)])
+
+    with pytest.raises(ValueError, match=r"the compiled loss is .* but the eager engine's is"):
+        fit(
+            lambda x: w * x,
+            [1.0, 2.0],
+            [0.0, 0.0],
+            parameters=[w],
+            loss=summed,
+            lr=0.1,
+            batch_size=2,
+            max_updates=1,
+            compiled=True,
+        )
+
+
+def test_compiled_fit_refuses_a_branch_the_trace_froze() -> None:
+    w = Value(1.0)
+
+    def branchy(x: Value) -> Value:
+        return w * x if float(x) > 0 else w * x * 10
+
+    with pytest.raises(ValueError, match="without branches on the data"):
+        fit(
+            branchy,
+            [1.0, -1.0],
+            [0.0, 0.0],
+            parameters=[w],
+            loss=mse,
+            lr=0.1,
+            batch_size=2,
+            max_updates=1,
+            compiled=True,
+        )
+
+
+def test_compiled_fit_limits_the_traces_per_target() -> None:
+    from nn.train import MAX_TARGET_TRACES
+
+    w = Value(1.0)
+
+    def strict(preds: list[Value], ys: list[Any]) -> Value:
+        if any(isinstance(y, Value) for y in ys):
+            raise TypeError("strict: targets must be numbers")
+        return mse(preds, ys)
+
+    n = MAX_TARGET_TRACES + 1
+    with pytest.raises(ValueError, match=f"more than {MAX_TARGET_TRACES}; use compiled=False"):
+        fit(
+            lambda x: w * x,
+            [1.0] * n,
+            [float(i) for i in range(n)],
+            parameters=[w],
+            loss=strict,
+            lr=0.01,
+            batch_size=n,
+            max_updates=1,
+            compiled=True,
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"compiled": 1}, TypeError, "^fit: compiled must be True or False, got int"),
+        ({"loss": lambda p, y: 1.0}, TypeError, "^fit: loss must return a Value, got float"),
+        ({"xs": [[1.0], [1.0, 2.0]]}, ValueError, "compiled loss: compile: argument 1 must be"),
+    ],
+)
+def test_compiled_bad_arguments(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    w = Value(0.0)
+    arguments: dict[str, Any] = {
+        "xs": [1.0, 2.0],
+        "ys": [1.0, 2.0],
+        "parameters": [w],
+        "loss": mse,
+        "lr": 0.1,
+        "batch_size": 2,
+        "max_updates": 1,
+        "compiled": True,
+    }
+    arguments.update(kwargs)
+    xs, ys = arguments.pop("xs"), arguments.pop("ys")
+    with pytest.raises(error, match=message):
+        fit(lambda x: w * (x[0] if isinstance(x, list) else x), xs, ys, **arguments)
