@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint typecheck pytest demo oracle bench clean
+.PHONY: test lint typecheck pytest demo oracle bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10 or newer is needed")'
@@ -36,11 +36,17 @@ demo: $(VENV)/.demos-installed
 oracle: $(VENV)/.dev-installed
 	$(BIN)/python -m pip install -q -e '.[oracle]'
 
-# Benchmarks print ratios against karpathy's micrograd, measured side by side in one run.
-bench: $(VENV)/.dev-installed
+# Benchmarks (benchmarks/suite.py): our engine and micrograd 0.1.0 from PyPI, alternating in
+# one run; the table is printed and written to benchmarks/results.md.  PyTorch (the oracle
+# extra) is the baseline of the compiled row.  bench-quick (CI) checks the comparisons at
+# tiny sizes, judges no timing and writes nothing.
+bench: | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[bench,oracle]'
+	$(BIN)/python benchmarks/suite.py
+
+bench-quick: | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python benchmarks/bench_engine.py
-	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/suite.py --quick
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -662,3 +662,44 @@ def test_infinite_data_may_flow_through() -> None:
     # Value(inf) is valid data; only new infinities (overflow) and NaN are refused.
     assert (Value(math.inf) + 1).data == math.inf
     assert (Value(-math.inf) * 2).data == -math.inf
+
+
+# --- shared constants and non-finite gradients ------------------------------------------
+
+
+def test_the_same_number_makes_the_same_constant_leaf() -> None:
+    x, y = Value(2.0), Value(3.0)
+    a, b = x * 1.5, y * 1.5
+    assert a.children[1] is b.children[1] and a.children[1].is_constant
+    # Zero is never shared: 0.0 == -0.0, but the two signs must stay apart.
+    assert math.copysign(1.0, (x * -0.0).data) == -1.0
+    assert math.copysign(1.0, (x * 0.0).data) == 1.0
+    # Sharing changes no gradient: each use of the constant is its own edge.
+    z = x * 1.5 + y * 1.5
+    z.backward()
+    assert (x.grad, y.grad) == (1.5, 1.5)
+
+
+def test_an_overflowing_gradient_raises_before_any_grad_changes() -> None:
+    x = Value(1e-10)
+    y = x**-30.0 * 1e-300  # about 1; its slope -30 * x ** -31 is beyond the float range
+    assert math.isclose(y.data, 1.0, rel_tol=1e-12)
+    with pytest.raises(OverflowError, match=r"^backward: the gradient of Value\(data=1e-10"):
+        y.backward()
+    assert x.grad == 0.0 and y.grad == 0.0
+    with pytest.raises(OverflowError, match="overflowed a float"):
+        grad(y, [x])
+
+
+def test_a_nan_gradient_raises() -> None:
+    x = Value(1e-10)
+    y = x**-30.0 * 0.0  # 0 times an infinite slope
+    with pytest.raises(ValueError, match=r"gradient of Value\(data=1e-10.* is NaN"):
+        y.backward()
+    assert x.grad == 0.0
+
+
+def test_infinite_data_may_give_infinite_gradients() -> None:
+    x = Value(math.inf)
+    (x * x).backward()
+    assert x.grad == math.inf

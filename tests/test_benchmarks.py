@@ -1,0 +1,72 @@
+"""The benchmark suite's quick mode: the comparisons with micrograd are of the same work.
+
+``benchmarks/suite.py --quick`` runs every workload at tiny sizes and exits non-zero when a
+correctness check fails (final losses, gradients, micrograd actually running).  Speed is
+never asserted here.  Skipped when micrograd is not installed (``make bench-quick`` and the
+``dev`` extra install it), except under CI.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+# Under CI (env CI set) micrograd must be there, so a missing one fails instead of skipping.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("micrograd") is None and not os.environ.get("CI"),
+    reason="micrograd is not installed (make bench-quick installs it)",
+)
+
+
+@pytest.mark.slow
+def test_quick_suite_checks_pass_and_writes_nothing(tmp_path: Path) -> None:
+    results = BENCHMARKS / "results.md"
+    before = results.read_bytes() if results.exists() else None
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "suite.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout
+    for workload in ("W1", "W2", "W3", "W4"):
+        assert f"| {workload} " in table
+    assert "CHECK FAILED" not in done.stderr
+    assert "all contenders agree" in done.stderr  # W1 compared the final losses
+    assert "RecursionError" in table  # W2: micrograd's recursive sort fails, and says so
+    assert "not judged (quick)" in table
+    assert "**NO**" not in table  # quick mode never judges a target
+    assert list(tmp_path.iterdir()) == []
+    assert (results.read_bytes() if results.exists() else None) == before
+
+
+def test_a_disagreeing_loss_is_a_failed_check() -> None:
+    spec = importlib.util.spec_from_file_location("bench_suite", BENCHMARKS / "suite.py")
+    assert spec is not None and spec.loader is not None
+    suite = importlib.util.module_from_spec(spec)
+    # suite.py imports its sibling modules by name; dataclasses look the module up by name.
+    sys.path.insert(0, str(BENCHMARKS))
+    sys.modules["bench_suite"] = suite
+    try:
+        spec.loader.exec_module(suite)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+        for name in ("bench_suite", "workloads", "timing"):  # keep them out of other tests
+            sys.modules.pop(name, None)
+    run = suite.Run(suite.QUICK, quick=True)
+    run.agree("same", 0.5, 0.5 + 1e-10, suite.LOSS_TOLERANCE)
+    assert run.failures == []
+    run.agree("different", 0.5, 0.5 + 1e-8, suite.LOSS_TOLERANCE)
+    assert len(run.failures) == 1 and "different" in run.failures[0]
+    assert run.judge(0.2, 0.1) == "not judged (quick)"
+    assert suite.Run(suite.FULL, quick=False).judge(0.2, 0.1) == "**NO**"
+    assert suite.Run(suite.FULL, quick=False).judge(0.05, 0.1) == "yes"
