@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from collections.abc import Callable
@@ -1018,3 +1019,29 @@ def test_compiled_bad_arguments(
     xs, ys = arguments.pop("xs"), arguments.pop("ys")
     with pytest.raises(error, match=message):
         fit(lambda x: w * (x[0] if isinstance(x, list) else x), xs, ys, **arguments)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_fit_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    # fit pauses the cycle collector during each eager update (graphs hold no cycles), and
+    # must give it back as it was: on after a normal run and after an error, off if it was off.
+    was = gc.isenabled()
+    seen: list[bool] = []
+    try:
+        gc.enable() if enabled else gc.disable()
+        w = Value(0.5)
+
+        def model(x: float) -> Value:
+            seen.append(gc.isenabled())
+            return w * x
+
+        fit(model, [1.0, 2.0], [2.0, 4.0], parameters=[w], loss=mse, lr=0.1, batch_size=1,
+            epochs=2)
+        assert gc.isenabled() is enabled
+        assert seen and not any(seen)  # paused while the graphs were built
+        with pytest.raises(ValueError):
+            fit(model, [1.0], [math.nan], parameters=[w], loss=mse, lr=0.1, batch_size=1,
+                epochs=1)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
