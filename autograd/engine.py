@@ -428,22 +428,31 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__}")
+    return _topological_order([root])
+
+
+def _topological_order(roots: Iterable[Value]) -> list[Value]:
+    """``topological_order`` for several roots at once, each node once (roots in order)."""
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root.children))]
-    while stack:
-        node, pending = stack[-1]
-        for child in pending:
-            if child not in visited:
-                visited.add(child)
-                if child._a is None:
-                    order.append(child)  # a leaf: done at once, no stack frame needed
-                    continue
-                stack.append((child, iter(child.children)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+    visited: set[Value] = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.children))]
+        while stack:
+            node, pending = stack[-1]
+            for child in pending:
+                if child not in visited:
+                    visited.add(child)
+                    if child._a is None:
+                        order.append(child)  # a leaf: done at once, no stack frame needed
+                        continue
+                    stack.append((child, iter(child.children)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     return order
 
 

@@ -322,6 +322,17 @@ class Training:
     compile_status: str
 
 
+def compiled_case(compile_fn: Callable[..., Any], weights: list[float], xs: list[list[float]],
+                  ys: list[int], steps: int) -> Case:
+    """W1's training with ``autograd.compile``: a fresh model and trace per run (untimed)."""
+    def prepare() -> Callable[[], float]:
+        model = wl.our_mlp(weights)
+        step = wl.compile_step(model, compile_fn, xs, ys)
+        return functools.partial(wl.train_compiled, model, step, xs, ys, steps)
+
+    return Case("compiled", prepare)
+
+
 def bench_training(run: Run) -> Training:
     """W1: micrograd's demo loop on both engines, our chain-style variant, compiled."""
     sizes = run.sizes
@@ -351,12 +362,7 @@ def bench_training(run: Run) -> Training:
             compile_fn, compile_status = None, f"error ({type(exc).__name__})"
 
     if compile_fn is not None:
-        def prepare_compiled() -> Callable[[], float]:
-            model = wl.our_mlp(weights)
-            step = wl.compile_step(model, compile_fn, xs, ys)
-            return functools.partial(wl.train_compiled, model, step, xs, ys, steps)
-
-        cases.append(Case("compiled", prepare_compiled))
+        cases.append(compiled_case(compile_fn, weights, xs, ys, steps))
 
     timings = alternate(cases, sizes.w1_rounds, progress=run.log)
     reference = check_losses(run, "W1", timings, [c.name for c in cases])
@@ -426,12 +432,7 @@ def bench_torch(run: Run, training: Training) -> list[Row]:
     cases = []
     compile_fn = training.compile_fn
     if compile_fn is not None:
-        def prepare_compiled() -> Callable[[], float]:
-            model = wl.our_mlp(weights)
-            step = wl.compile_step(model, compile_fn, xs, ys)
-            return functools.partial(wl.train_compiled, model, step, xs, ys, steps)
-
-        cases.append(Case("compiled", prepare_compiled))
+        cases.append(compiled_case(compile_fn, weights, xs, ys, steps))
     cases.append(Case("torch", lambda: functools.partial(
         wl.torch_trainer(weights, xs, ys), steps)))
     timings = alternate(cases, sizes.torch_rounds, progress=run.log)

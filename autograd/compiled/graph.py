@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..engine import Value, enable_grad
+from ..engine import Value, _topological_order, enable_grad
 from .kernels import KERNELS
 
 __all__ = [
@@ -172,28 +172,6 @@ def _outputs(result: object, who: str) -> list[Value]:
     )
 
 
-def _order(outputs: Sequence[Value]) -> list[Value]:
-    """Every Value the outputs depend on, children before parents (iterative DFS)."""
-    order: list[Value] = []
-    visited: set[Value] = set()
-    for root in outputs:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.children))]
-        while stack:
-            node, pending = stack[-1]
-            for child in pending:
-                if child not in visited:
-                    visited.add(child)
-                    stack.append((child, iter(child.children)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
-
-
 def trace(
     fn: Callable[..., Any], example: tuple[Any, ...], who: str = "compile", rewrite: bool = True
 ) -> Graph:
@@ -223,7 +201,7 @@ def trace(
             nodes.append(Node(CONSTANT, value=value))
         return constants[key]
 
-    for v in _order(outputs):
+    for v in _topological_order(outputs):
         if v in placeholder_of:
             ids[v] = len(nodes)
             nodes.append(Node(PLACEHOLDER, value=v.data, index=placeholder_of[v], varies=True))
