@@ -256,7 +256,13 @@ class Value:
         try:
             interior, leaves = _propagate(self, seed)
         except TypeError:  # an undefined partial (None) on the way: does anyone need it?
-            for node, g in _backpropagate(self, seed, create_graph=False).items():
+            grads = _backpropagate(self, seed, create_graph=False)
+            leaves = [node for node in grads if node._a is None]
+            for node in leaves:
+                g = grads[node]
+                if g - g != 0:
+                    _check_non_finite_gradient(node, g, leaves)
+            for node, g in grads.items():
                 node.grad += g
             return
         for node in leaves:

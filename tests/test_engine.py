@@ -703,3 +703,18 @@ def test_infinite_data_may_give_infinite_gradients() -> None:
     x = Value(math.inf)
     (x * x).backward()
     assert x.grad == math.inf
+
+
+def test_an_overflowing_gradient_also_raises_on_the_careful_path() -> None:
+    # sqrt of a constant 0 has an undefined partial that nobody needs; it sends backward
+    # down the careful path (which checks who needs it), and there the overflow in x's
+    # gradient must still be reported, before any .grad changes.
+    x = Value(1e-10)
+    zero = (x * 0.0).children[1]
+    assert zero.is_constant and zero.data == 0.0
+    y = x**-30.0 * 1e-300 + zero.sqrt()
+    with pytest.raises(OverflowError, match="overflowed a float"):
+        y.backward()
+    assert x.grad == 0.0 and y.grad == 0.0
+    (x**2.0 + zero.sqrt()).backward()  # the careful path, with nothing wrong
+    assert x.grad == 2e-10
