@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value, enable_grad, grad, gradcheck, is_grad_enabled, no_grad
 from autograd import topological_order as topo
+from autograd.engine import _backpropagate
 from autograd.testing import Expression, expressions, finite_floats
 
 
@@ -718,3 +719,19 @@ def test_an_overflowing_gradient_also_raises_on_the_careful_path() -> None:
     assert x.grad == 0.0 and y.grad == 0.0
     (x**2.0 + zero.sqrt()).backward()  # the careful path, with nothing wrong
     assert x.grad == 2e-10
+
+
+@given(expressions(max_ops=8))
+def test_the_fast_backward_agrees_with_the_careful_one(expr: Expression) -> None:
+    # backward's fast path (partials stored in the nodes, sums kept in the nodes) and its
+    # careful path (a dict of gradients, used when an undefined partial is met) are two
+    # implementations of one thing.  They add each node's contributions in different
+    # orders, so they agree to rounding: 1e-12 of the largest gradient (a few ulps of the
+    # terms; gradients here are bounded by the strategy's slope limit).
+    inputs = [Value(x) for x in expr.inputs]
+    out = expr(*inputs)
+    fast = grad(out, inputs)
+    careful = _backpropagate(out, 1.0, False, inputs)
+    scale = max([1.0, *(abs(g) for g in fast)])
+    for x, g in zip(inputs, fast):
+        assert math.isclose(g, float(careful.get(x, 0.0)), rel_tol=0, abs_tol=1e-12 * scale)
