@@ -221,7 +221,8 @@ def _abs_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
 
 
 def _hard_sigmoid_forward(a: Array) -> Array:
-    return np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0
+    out: Array = np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0
+    return out
 
 
 def _hard_sigmoid_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:

@@ -215,13 +215,13 @@ class Program:
     def forward(self, inputs: Array) -> tuple[list[Array], list[tuple[Array, ...]]]:
         """Run every step on ``inputs`` (placeholders by examples); return buffers, operands."""
         width = inputs.shape[1]
-        fixed = np.empty((self.fixed_rows, 1))
+        fixed: Array = np.empty((self.fixed_rows, 1))
         n = len(self.parameters)
         fixed[:n, 0] = [p.data for p in self.parameters]
         fixed[n : n + self.constants.size, 0] = self.constants
-        varying = np.empty((self.varying_rows, width))
+        varying: Array = np.empty((self.varying_rows, width))
         varying[: self.n_placeholders] = inputs
-        values = [varying, fixed]
+        values: list[Array] = [varying, fixed]
         saved = []
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
