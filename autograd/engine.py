@@ -263,7 +263,7 @@ class Value:
                 if g - g != 0:
                     _check_non_finite_gradient(node, g, leaves)
             for node, g in grads.items():
-                node.grad += g
+                _add_gradient(node, g)
             return
         for node in leaves:
             g = node._g
@@ -272,7 +272,7 @@ class Value:
         for node in interior:
             node.grad += node._g
         for node in leaves:
-            node.grad += node._g
+            _add_gradient(node, node._g)
 
 
 # Bypasses __init__'s validation: operation results are already floats.
@@ -524,6 +524,19 @@ def _propagate(root: Value, seed: float) -> tuple[list[Value], list[Value]]:
             else:
                 a._g += g * node._da
     return interior, leaves
+
+
+def _add_gradient(leaf: Value, g: float) -> None:
+    """Add ``g`` into a leaf's grad; a constant's grad is *set* to it.
+
+    Constants are shared between graphs (the same number, the same leaf), so accumulating
+    would mix graphs; set, a constant's grad is d root / d c of the last backward through
+    it, which is what a drawing made after that backward should show.
+    """
+    if leaf._op is _CONSTANT:
+        leaf.grad = g
+    else:
+        leaf.grad += g
 
 
 def _check_non_finite_gradient(node: Value, g: float, leaves: list[Value]) -> None:

@@ -735,3 +735,18 @@ def test_the_fast_backward_agrees_with_the_careful_one(expr: Expression) -> None
     scale = max([1.0, *(abs(g) for g in fast)])
     for x, g in zip(inputs, fast):
         assert math.isclose(g, float(careful.get(x, 0.0)), rel_tol=0, abs_tol=1e-12 * scale)
+
+
+def test_a_shared_constant_shows_the_gradient_of_the_last_backward() -> None:
+    # The -1 of every subtraction is one shared leaf: its grad must not pile up across
+    # unrelated graphs (a drawing after backward shows it), so it is set, not added.
+    a, b = Value(5.0), Value(2.0)
+    (a - b).backward()
+    minus_one = (a - b).children[1].children[1]
+    assert minus_one.is_constant and minus_one.data == -1.0
+    assert minus_one.grad == 2.0  # d(a + b * c)/dc = b
+    c, d = Value(1.0), Value(7.0)
+    (c - d).backward()
+    assert minus_one.grad == 7.0
+    (c - d).backward()
+    assert minus_one.grad == 7.0 and d.grad == -2.0  # inputs still accumulate
