@@ -272,7 +272,10 @@ class Value:
         for node in interior:
             node.grad += node._g
         for node in leaves:
-            _add_gradient(node, node._g)
+            if node._op is _CONSTANT:  # shared between graphs: see _add_gradient
+                node.grad = node._g
+            else:
+                node.grad += node._g
 
 
 # Bypasses __init__'s validation: operation results are already floats.
