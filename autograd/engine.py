@@ -7,7 +7,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union, cast
 
 from . import primitives as P
 from .primitives import Primitive
@@ -67,8 +67,9 @@ class Value:
     #            (None, None) for a leaf
     #   _da, _db the local partials d self / d a and d self / d b, stored when the node is
     #            made (for n-ary, _da is a tuple with one partial per operand)
-    #   _g       scratch for backpropagation: the gradient being accumulated
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "_g")
+    # Backpropagation uses ``grad`` itself as its scratch (see _walk): 8 slots make a node
+    # 96 bytes, where a 9th would make it 112, and the collector's work grows with the bytes.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db")
 
     data: float
     grad: float
@@ -78,7 +79,6 @@ class Value:
     _b: Value | None
     _da: Any
     _db: Any
-    _g: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is not float or data != data:  # the common case, checked cheaply
@@ -91,7 +91,6 @@ class Value:
         self._op = _INPUT
         self._a = None
         self._b = None
-        self._g = 0.0
 
     # --- identity and display -----------------------------------------------------------
 
@@ -253,8 +252,9 @@ class Value:
         PyTorch: calling ``backward`` twice adds twice; reset with ``zero_grad``.
         """
         seed = _to_float(gradient, "backward: gradient")
+        walked = _walk(self)
         try:
-            interior, leaves = _propagate(self, seed)
+            _propagate(walked, self, seed)
         except TypeError:  # an undefined partial (None) on the way: does anyone need it?
             grads = _backpropagate(self, seed, create_graph=False)
             leaves = [node for node in grads if node._a is None]
@@ -265,17 +265,20 @@ class Value:
             for node, g in grads.items():
                 _add_gradient(node, g)
             return
+        leaves = walked.leaves
         for node in leaves:
-            g = node._g
-            if g - g != 0:  # inf or NaN: say so before any .grad changes
-                _check_non_finite_gradient(node, g, leaves)
-        for node in interior:
-            node.grad += node._g
-        for node in leaves:
-            if node._op is _CONSTANT:  # shared between graphs: see _add_gradient
-                node.grad = node._g
-            else:
-                node.grad += node._g
+            g = node.grad
+            if g - g != 0:  # inf or NaN: say so, with every .grad as it was
+                try:
+                    _check_non_finite_gradient(node, g, leaves)
+                except (OverflowError, ValueError):
+                    walked.restore()
+                    raise
+        for node, old in zip(walked.interior, walked.interior_before):
+            node.grad = old + node.grad
+        for node, old in zip(leaves, walked.leaves_before):
+            if node._op is not _CONSTANT:  # a shared constant's grad is set: _add_gradient
+                node.grad = old + node.grad
 
 
 # Bypasses __init__'s validation: operation results are already floats.
@@ -301,7 +304,7 @@ def _as_value(x: Operand, op: str) -> Value:
 def _new_constant(data: float) -> Value:
     """A constant leaf holding ``data``."""
     v = _new_value(Value)
-    v.data, v.grad, v.label, v._op, v._a, v._b, v._g = data, 0.0, "", _CONSTANT, None, None, 0.0
+    v.data, v.grad, v.label, v._op, v._a, v._b = data, 0.0, "", _CONSTANT, None, None
     return v
 
 
@@ -328,7 +331,6 @@ def _new_result(data: float) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._g = 0.0
     out._op = _INPUT
     out._a = None
     out._b = None
@@ -344,7 +346,6 @@ def _unary(prim: Primitive, a: Value) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._g = 0.0
     out._b = None
     if _recording():
         out._op = prim
@@ -366,7 +367,6 @@ def _binary(prim: Primitive, a: Value, b: Value) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._g = 0.0
     if _recording():
         out._op = prim
         out._a = a
@@ -465,68 +465,94 @@ def _topological_order(roots: Iterable[Value]) -> list[Value]:
     return order
 
 
-def _walk(root: Value) -> tuple[list[Value], list[Value]]:
+class _Walk(NamedTuple):
+    """What ``_walk`` found: the nodes under a root, each with the grad it had before."""
+
+    interior: list[Value]  # the operation nodes, in topological order
+    interior_before: list[Any]
+    leaves: list[Value]
+    leaves_before: list[Any]
+    mark: float  # the object every visited node's grad was set to
+
+    def restore(self) -> None:
+        """Put every visited node's grad back as it was before the walk."""
+        for nodes, before in ((self.interior, self.interior_before),
+                              (self.leaves, self.leaves_before)):
+            for node, old in zip(nodes, before):
+                node.grad = old
+
+
+def _walk(root: Value) -> _Walk:
     """The operation nodes under ``root`` in topological order, and its leaves.
 
-    Also resets every visited node's ``_g`` to 0, using one fresh float object as the
-    visit mark (``node._g is mark``): no visited set, no per-node tuple.  A node is marked
-    when it is expanded: it goes back on the stack under a None, with its operands that are
-    not yet expanded on top (an operand may be on the stack twice; the second copy is
-    skipped).  Popping None means the node below it has all its operands done.
+    Saves every visited node's grad and sets it to one fresh float 0 object, which is both
+    the visit mark (``node.grad is mark``: no visited set, no per-node tuple) and the 0 that
+    ``_propagate`` accumulates into; the caller then adds or restores the saved grads.  A
+    node is marked when it is expanded: it goes back on the stack with its saved grad and a
+    None, its operands that are not yet expanded on top (an operand may be on the stack
+    twice; the second copy is skipped).  Popping None means the node below has all its
+    operands done.
     """
     mark = float("0")  # a new object: no node can hold it yet
-    interior: list[Value] = []
-    leaves: list[Value] = []
+    walked = _Walk([], [], [], [], mark)
     if root._a is None:
-        root._g = mark
-        leaves.append(root)
-        return interior, leaves
-    emit, leaf = interior.append, leaves.append
-    stack: list[Value | None] = [root]
+        walked.leaves.append(root)
+        walked.leaves_before.append(root.grad)
+        root.grad = mark
+        return walked
+    emit, emit_before = walked.interior.append, walked.interior_before.append
+    leaf, leaf_before = walked.leaves.append, walked.leaves_before.append
+    stack: list[Any] = [root]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         if node is None:
-            emit(pop())  # type: ignore[arg-type]
+            emit_before(pop())
+            emit(pop())
             continue
-        if node._g is mark:
+        if node.grad is mark:
             continue  # expanded already, through another parent
-        node._g = mark
         push(node)
+        push(node.grad)
         push(None)
+        node.grad = mark
         a, b = node._a, node._b
         operands = (b, a) if b is not None else a[::-1] if type(a) is tuple else (a,)
         for child in operands:  # pushed last-first, so expanded first-first
-            if child._g is not mark:
+            if child.grad is not mark:
                 if child._a is None:
-                    child._g = mark
                     leaf(child)
+                    leaf_before(child.grad)
+                    child.grad = mark
                 else:
                     push(child)
-    return interior, leaves
+    return walked
 
 
-def _propagate(root: Value, seed: float) -> tuple[list[Value], list[Value]]:
-    """Accumulate d root / d n into ``n._g`` for every node n under root (floats only).
+def _propagate(walked: _Walk, root: Value, seed: float) -> None:
+    """Accumulate d root / d n into ``n.grad`` for every node n of ``walked`` (floats only).
 
-    Raises TypeError on an undefined partial (None); callers then take the careful path.
+    On an undefined partial (None) it raises TypeError, and callers take the careful path;
+    on that or any other exception (an interrupt too) every grad is restored first.
     """
-    interior, leaves = _walk(root)
-    root._g = seed
-    for node in reversed(interior):
-        g = node._g
-        b = node._b
-        if b is not None:
-            node._a._g += g * node._da
-            b._g += g * node._db
-        else:
-            a = node._a
-            if type(a) is tuple:
-                for child, d in zip(a, node._da):
-                    child._g += g * d
+    root.grad = seed
+    try:
+        for node in reversed(walked.interior):
+            g = node.grad
+            b = node._b
+            if b is not None:
+                node._a.grad += g * node._da
+                b.grad += g * node._db
             else:
-                a._g += g * node._da
-    return interior, leaves
+                a = node._a
+                if type(a) is tuple:
+                    for child, d in zip(a, node._da):
+                        child.grad += g * d
+                else:
+                    a.grad += g * node._da
+    except BaseException:
+        walked.restore()
+        raise
 
 
 def _add_gradient(leaf: Value, g: float) -> None:
@@ -646,17 +672,18 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         with enable_grad():
             grads = _backpropagate(output, _as_value(1.0, "grad"), True, inputs)
             return [_as_value(grads.get(x, 0.0), "grad") for x in inputs]
-    for x in inputs:
-        x._g = None  # stays None unless the walk below reaches x
+    walked = _walk(output)
+    reached = [x.grad is walked.mark for x in inputs]
     try:
-        _, leaves = _propagate(output, 1.0)
+        _propagate(walked, output, 1.0)
     except TypeError:  # an undefined partial on the way: does an input need it?
         grads = _backpropagate(output, 1.0, False, inputs)
         return [float(grads.get(x, 0.0)) for x in inputs]
-    results = [0.0 if x._g is None else float(x._g) for x in inputs]
+    results = [float(x.grad) if hit else 0.0 for x, hit in zip(inputs, reached)]
+    walked.restore()
     for x, g in zip(inputs, results):
         if g - g != 0:
-            _check_non_finite_gradient(x, g, leaves)
+            _check_non_finite_gradient(x, g, walked.leaves)
     return results
 
 

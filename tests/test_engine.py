@@ -721,6 +721,50 @@ def test_an_overflowing_gradient_also_raises_on_the_careful_path() -> None:
     assert x.grad == 2e-10
 
 
+def test_every_way_out_of_backward_leaves_earlier_gradients_exactly() -> None:
+    # backward and grad use .grad itself as their scratch: an error, grad(), the careful
+    # path and an interrupt must each leave the gradients from before, bit for bit.
+    x = Value(1e-10)
+    zero = (x * 0.0).children[1]
+    overflowing = x**-30.0 * 1e-300 * 3.0
+    careful = x**2.0 + zero.sqrt()
+    nodes = [n for n in topo(overflowing) + topo(careful) if not n.is_constant]
+
+    def set_earlier() -> list[float]:
+        for i, node in enumerate(nodes):
+            node.grad = 0.1 * (i + 1)
+        return [node.grad for node in nodes]
+
+    earlier = set_earlier()
+    with pytest.raises(OverflowError, match="overflowed a float"):
+        overflowing.backward()
+    assert [node.grad for node in nodes] == earlier
+    assert grad(careful, [x]) == [2e-10] and grad(x * 3.0, [x]) == [3.0]
+    with pytest.raises(OverflowError, match="overflowed a float"):
+        grad(overflowing, [x])
+    assert [node.grad for node in nodes] == earlier
+    careful.backward()  # the careful path adds onto the earlier gradient
+    assert x.grad == earlier[0] + 2e-10
+
+    earlier = set_earlier()
+    y = x * 2.0
+    y._da = _RaisingPartial()  # its product raises mid-backward, as an interrupt would
+    with pytest.raises(_Interrupt):
+        y.backward()
+    assert [node.grad for node in nodes] == earlier and y.grad == 0.0
+
+
+class _RaisingPartial:
+    """A stand-in partial whose product raises, as an interrupt would mid-backward."""
+
+    def __rmul__(self, other: object) -> float:
+        raise _Interrupt
+
+
+class _Interrupt(BaseException):
+    pass
+
+
 @given(expressions(max_ops=8))
 def test_the_fast_backward_agrees_with_the_careful_one(expr: Expression) -> None:
     # backward's fast path (partials stored in the nodes, sums kept in the nodes) and its

@@ -10,6 +10,7 @@ then finds nothing to collect.
 from __future__ import annotations
 
 import gc
+import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -100,8 +101,10 @@ def test_a_value_is_one_small_object() -> None:
     # Nothing per node but the node and its float: no dict, no closure, no children tuple.
     assert not hasattr(z, "__dict__")
     # Its references: its class, its label, its primitive, its two operands, and floats
-    # (data, grad, the backprop scratch, and the partials y and x); no container, no closure.
+    # (data, grad, and the partials y and x); no container, no closure, no scratch slot.
     referents = gc.get_referents(z)
     others = [r for r in referents if type(r) is not float]
     assert {id(r) for r in others} == {id(r) for r in [Value, z.label, z.primitive, x, y]}
-    assert len(others) == 5 and len(referents) == 10
+    assert len(others) == 5 and len(referents) == 9
+    # 8 slots: 96 bytes with the collector's header, the size the collector scans per node.
+    assert sys.getsizeof(z) <= 96
