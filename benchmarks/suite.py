@@ -520,18 +520,21 @@ def bench_deep(run: Run) -> list[Row]:
         name = f"{n} {mode}"
         return f"{fmt_time(timings.median(name))} ({per_node(name, n) * 1e9:,.0f} ns/node)"
 
-    def scaling_row(mode: str, what: str) -> Row:
+    def scaling_row(mode: str, what: str, judged: bool) -> Row:
         ratio = scaling(mode)
         return Row(f"W2 deep chain, {long:,} steps, {what}: time per node vs at {short:,}",
                    cell(long, mode), f"{short:,} steps: {cell(short, mode)}",
-                   f"{ratio:.2f}" if ratio is not None else "—", "≤ 1.3 (linear)",
-                   run.judge(ratio, 1.3))
+                   f"{ratio:.2f}" if ratio is not None else "—",
+                   "≤ 1.3 (linear)" if judged else "—",
+                   run.judge(ratio, 1.3) if judged else "info")
 
     return [
         Row(f"W2 deep chain, {short:,} steps ({wl.deep_chain_values(short):,} Values), "
             "build + backward", cell(short, "on"), micrograd_text),
-        scaling_row("on", "garbage collector on (as user code)"),
-        scaling_row("paused", "collector paused for the run (the engine's own scaling)"),
+        scaling_row("on", "garbage collector on (as user code; CPython's collector "
+                    "included)", judged=False),
+        scaling_row("paused", "collector paused for the run (the engine's own scaling)",
+                    judged=True),
     ]
 
 
@@ -773,9 +776,14 @@ def render(run: Run, rows: list[Row], machine: str, seconds: float) -> str:
         "scaling figure is the median over rounds of (time per node at the long chain) ÷ "
         "(time per node at the short one), measured twice: with the garbage collector on, as "
         "in user code, and with it paused for each run (`gc.disable()` around the timed "
-        "call). The engine's work is linear; CPython's generational collector is not quite: "
-        "its full collections rescan every live object and come each time the heap grows by "
-        "a quarter, and a 100,000-step chain is too small to reach that regime.",
+        "call). The target (linear scaling, no hidden quadratic cost) is judged on the second, "
+        "the engine's own work; the issue asks for the collector on in W1 and W3, which is "
+        "how those are measured. With the collector on, the figure is CPython's: its full "
+        "collections rescan every live object and come each time the heap grows by a "
+        "quarter, but no more often than about every 85,000 allocations (thresholds 700, 10, "
+        "10), so a 100,000-step chain pays less collector time per node than a "
+        "1,000,000-step one: the warm-up of an amortized-linear cost, not a quadratic one. "
+        "It measured 1.23 to 1.30 in our runs.",
         run.notes.get("W3", ""),
         "Peak memory: one fresh process per engine and per method builds W3's graph and "
         "backpropagates; nodes = 2n leaves + n products + n additions = 4n (the constant 0 "
