@@ -274,11 +274,7 @@ class Value:
                 except (OverflowError, ValueError):
                     walked.restore()
                     raise
-        for node, old in zip(walked.interior, walked.interior_before):
-            node.grad = old + node.grad
-        for node, old in zip(leaves, walked.leaves_before):
-            if node._op is not _CONSTANT:  # a shared constant's grad is set: _add_gradient
-                node.grad = old + node.grad
+        walked.add_before()
 
 
 # Bypasses __init__'s validation: operation results are already floats.
@@ -466,66 +462,81 @@ def _topological_order(roots: Iterable[Value]) -> list[Value]:
 
 
 class _Walk(NamedTuple):
-    """What ``_walk`` found: the nodes under a root, each with the grad it had before."""
+    """What ``_walk`` found: the nodes under a root, and the grad each had before."""
 
     interior: list[Value]  # the operation nodes, in topological order
-    interior_before: list[Any]
+    expanded: list[Value]  # the same nodes, in the order they were marked
+    expanded_before: list[Any]  # their grads before the walk
     leaves: list[Value]
     leaves_before: list[Any]
     mark: float  # the object every visited node's grad was set to
 
     def restore(self) -> None:
         """Put every visited node's grad back as it was before the walk."""
-        for nodes, before in ((self.interior, self.interior_before),
+        for nodes, before in ((self.expanded, self.expanded_before),
                               (self.leaves, self.leaves_before)):
             for node, old in zip(nodes, before):
                 node.grad = old
+
+    def add_before(self) -> None:
+        """Add each node's earlier grad to the one just computed (a constant's is set)."""
+        for node, old in zip(self.expanded, self.expanded_before):
+            node.grad = old + node.grad
+        for node, old in zip(self.leaves, self.leaves_before):
+            if node._op is not _CONSTANT:  # shared between graphs: see _add_gradient
+                node.grad = old + node.grad
 
 
 def _walk(root: Value) -> _Walk:
     """The operation nodes under ``root`` in topological order, and its leaves.
 
-    Saves every visited node's grad and sets it to one fresh float 0 object, which is both
-    the visit mark (``node.grad is mark``: no visited set, no per-node tuple) and the 0 that
-    ``_propagate`` accumulates into; the caller then adds or restores the saved grads.  A
-    node is marked when it is expanded: it goes back on the stack with its saved grad and a
-    None, its operands that are not yet expanded on top (an operand may be on the stack
-    twice; the second copy is skipped).  Popping None means the node below has all its
-    operands done.
+    Saves every visited node's grad, then sets it to one fresh float 0 object, which is
+    both the visit mark (``node.grad is mark``: no visited set, no per-node tuple) and the
+    0 that ``_propagate`` accumulates into; the caller then adds or restores the saved
+    grads.  A grad is saved before it is marked, so an interrupt at any point leaves every
+    changed grad restorable.  A node is marked when it is expanded: it goes back on the
+    stack under a None, with its operands that are not yet expanded on top (an operand may
+    be on the stack twice; the second copy is skipped).  Popping None means the node below
+    has all its operands done.
     """
     mark = float("0")  # a new object: no node can hold it yet
-    walked = _Walk([], [], [], [], mark)
+    walked = _Walk([], [], [], [], [], mark)
+    leaf, leaf_before = walked.leaves.append, walked.leaves_before.append
     if root._a is None:
-        walked.leaves.append(root)
-        walked.leaves_before.append(root.grad)
+        leaf_before(root.grad)
+        leaf(root)
         root.grad = mark
         return walked
-    emit, emit_before = walked.interior.append, walked.interior_before.append
-    leaf, leaf_before = walked.leaves.append, walked.leaves_before.append
-    stack: list[Any] = [root]
+    emit = walked.interior.append
+    expand, expand_before = walked.expanded.append, walked.expanded_before.append
+    stack: list[Value | None] = [root]
     pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if node is None:
-            emit_before(pop())
-            emit(pop())
-            continue
-        if node.grad is mark:
-            continue  # expanded already, through another parent
-        push(node)
-        push(node.grad)
-        push(None)
-        node.grad = mark
-        a, b = node._a, node._b
-        operands = (b, a) if b is not None else a[::-1] if type(a) is tuple else (a,)
-        for child in operands:  # pushed last-first, so expanded first-first
-            if child.grad is not mark:
-                if child._a is None:
-                    leaf(child)
-                    leaf_before(child.grad)
-                    child.grad = mark
-                else:
-                    push(child)
+    try:
+        while stack:
+            node = pop()
+            if node is None:
+                emit(pop())  # type: ignore[arg-type]
+                continue
+            if node.grad is mark:
+                continue  # expanded already, through another parent
+            expand_before(node.grad)
+            expand(node)
+            node.grad = mark
+            push(node)
+            push(None)
+            a, b = node._a, node._b
+            operands = (b, a) if b is not None else a[::-1] if type(a) is tuple else (a,)
+            for child in operands:  # pushed last-first, so expanded first-first
+                if child.grad is not mark:
+                    if child._a is None:
+                        leaf_before(child.grad)
+                        leaf(child)
+                        child.grad = mark
+                    else:
+                        push(child)
+    except BaseException:  # an interrupt: leave the grads as they were
+        walked.restore()
+        raise
     return walked
 
 
@@ -535,8 +546,8 @@ def _propagate(walked: _Walk, root: Value, seed: float) -> None:
     On an undefined partial (None) it raises TypeError, and callers take the careful path;
     on that or any other exception (an interrupt too) every grad is restored first.
     """
-    root.grad = seed
     try:
+        root.grad = seed
         for node in reversed(walked.interior):
             g = node.grad
             b = node._b

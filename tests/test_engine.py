@@ -746,16 +746,31 @@ def test_every_way_out_of_backward_leaves_earlier_gradients_exactly() -> None:
     careful.backward()  # the careful path adds onto the earlier gradient
     assert x.grad == earlier[0] + 2e-10
 
+    # Interrupted while propagating, and while walking the graph (after marking some nodes).
     earlier = set_earlier()
     y = x * 2.0
-    y._da = _RaisingPartial()  # its product raises mid-backward, as an interrupt would
+    y._da = _Interrupting()  # its product raises, as an interrupt would
     with pytest.raises(_Interrupt):
         y.backward()
     assert [node.grad for node in nodes] == earlier and y.grad == 0.0
+    w = Value(4.0)
+    w.grad = 0.75
+    inner = x * 3.0
+    z = inner + w
+    inner.grad, z.grad = 1.25, 2.5
+    inner._b = _Interrupting()  # met after z, w and inner are marked
+    with pytest.raises(_Interrupt):
+        z.backward()
+    assert [node.grad for node in nodes] == earlier
+    assert (w.grad, inner.grad, z.grad) == (0.75, 1.25, 2.5)
 
 
-class _RaisingPartial:
-    """A stand-in partial whose product raises, as an interrupt would mid-backward."""
+class _Interrupting:
+    """A stand-in operand or partial: touching it raises, as an interrupt would."""
+
+    @property
+    def grad(self) -> float:
+        raise _Interrupt
 
     def __rmul__(self, other: object) -> float:
         raise _Interrupt
