@@ -75,15 +75,7 @@ class BareValue:
             node.grad = mark
             if isinstance(node, _BareNode):
                 stack += (node, None, node.b, node.a)
-        self.grad = 1.0
-        for node in reversed(interior):
-            g = node.grad
-            if type(node) is _BareAdd:
-                node.a.grad += g
-                node.b.grad += g
-            else:
-                node.a.grad += g * node.b.data
-                node.b.grad += g * node.a.data
+        _propagate(self, interior, _BareAdd)
 
 
 class _BareNode(BareValue):
@@ -99,6 +91,20 @@ class _BareMul(_BareNode):
 
 
 _new = object.__new__
+
+
+def _propagate(root: Any, interior: list[Any], add: type) -> None:
+    """Seed root with 1 and accumulate along ``interior`` (topological order): a node of
+    class ``add`` is a sum, any other a product; every grad starts at 0."""
+    root.grad = 1.0
+    for node in reversed(interior):
+        g = node.grad
+        if type(node) is add:
+            node.a.grad += g
+            node.b.grad += g
+        else:
+            node.a.grad += g * node.b.data
+            node.b.grad += g * node.a.data
 
 # --- minimal ------------------------------------------------------------------------------
 
@@ -192,15 +198,7 @@ class MinimalValue:
             node.grad = mark
             if isinstance(node, _MinimalNode):
                 stack += (node, None, node.b, node.a)
-        self.grad = 1.0
-        for node in reversed(interior):
-            g = node.grad
-            if type(node) is _MinimalAdd:
-                node.a.grad += g
-                node.b.grad += g
-            else:
-                node.a.grad += g * node.b.data
-                node.b.grad += g * node.a.data
+        _propagate(self, interior, _MinimalAdd)
         for node, old in zip(visited, before):
             node.grad = old + node.grad
 
