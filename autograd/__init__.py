@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import (
-    Value,
-    dot,
-    enable_grad,
-    grad,
-    is_grad_enabled,
-    no_grad,
-    sum,
-    topological_order,
-)
+from .backprop import grad
+from .engine import Value, dot, logsumexp, select, sum, topological_order
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, numeric_gradient
 from .primitives import PRIMITIVES, Primitive
 
@@ -38,6 +31,8 @@ __all__ = [
     "topological_order",
     "sum",
     "dot",
+    "logsumexp",
+    "select",
     "draw",
     "compile",
     "PRIMITIVES",

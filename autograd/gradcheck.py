@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from .backprop import grad
 from .checks import real
-from .engine import Value, _to_float, enable_grad, grad, no_grad
+from .engine import Value
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -48,7 +50,7 @@ def numeric_gradient(
 ) -> list[float]:
     """Central differences (f(x + eps) - f(x - eps)) / (2 eps) for each input, in float64."""
     eps = real(eps, "numeric_gradient", "eps", positive=True)
-    point = [_to_float(x, "numeric_gradient: point") for x in point]
+    point = [real(x, "numeric_gradient", "point", finite=False) for x in point]
     result = []
     for i in range(len(point)):
         up, down = list(point), list(point)
@@ -76,7 +78,7 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    point = [_to_float(x, "gradcheck: inputs") for x in inputs]
+    point = [real(x, "gradcheck", "inputs", finite=False) for x in inputs]
     eps = real(eps, "gradcheck", "eps", positive=True)
     atol = real(atol, "gradcheck", "atol", minimum=0.0)
     rtol = real(rtol, "gradcheck", "rtol", minimum=0.0)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
-from .engine import Value, dot
+from .engine import Value, dot, logsumexp, select
 from .engine import sum as value_sum
 from .primitives import PRIMITIVES, Primitive
 
@@ -50,6 +50,8 @@ CONSTANT_RANGE = (-3.0, 3.0)
 # slopes.  Unary primitives are Value methods of the same name and need nothing here.
 _INFIX = {name: prim.symbol for name, prim in PRIMITIVES.items() if prim.symbol}  # + * **
 _PAIRED = frozenset({"dot"})  # operands are ws then xs, of equal length
+_INDEXED = frozenset({"select"})  # the first operand is an index: a whole-number constant
+_LISTED = frozenset({"logsumexp", "select"})  # written name([...]) (select(i, [...]))
 _EXTRA_BOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
     "pow": ((0.1, 10.0), (-3.0, 3.0)),  # base > 0.1, moderate exponent
 }
@@ -67,6 +69,10 @@ def _value_op(prim: Primitive) -> Callable[..., Any]:
         return lambda *xs: value_sum(xs)
     if prim.name == "dot":
         return lambda *xs: dot(xs[: len(xs) // 2], xs[len(xs) // 2 :])
+    if prim.name == "logsumexp":
+        return lambda *xs: logsumexp(xs)
+    if prim.name == "select":
+        return lambda index, *xs: select(index, xs)
     method: Callable[..., Any] = getattr(Value, prim.name)  # unary: a method of that name
     return method
 
@@ -131,6 +137,10 @@ class Expression:
                 half = len(parts) // 2
                 ws, xs = ", ".join(parts[:half]), ", ".join(parts[half:])
                 texts.append(f"{node.op}([{ws}], [{xs}])")
+            elif node.op in _LISTED:
+                index = f"{int(float(parts[0]))}, " if node.op in _INDEXED else ""
+                listed = ", ".join(parts[1:] if node.op in _INDEXED else parts)
+                texts.append(f"{node.op}({index}[{listed}])")
             else:
                 texts.append(f"{node.op}({', '.join(parts)})")
         return texts[-1]
@@ -203,22 +213,28 @@ def _draw_node(
     """Append ``prim`` applied to safe operands (and their constants), or nothing if none fit."""
     from hypothesis import strategies as st
 
+    indexed = prim.name in _INDEXED
     if prim.arity is not None:
         count = prim.arity
     elif prim.name in _PAIRED:
         count = 2 * draw(st.integers(1, 3))
     else:
-        count = draw(st.integers(1, 4))
-    # Constants only where an operator accepts a plain number, and never for every operand.
+        count = indexed + draw(st.integers(1, 4))
+    # Constants only where an operator accepts a plain number, and never for every operand
+    # (an index always is one).
     constant = [prim.arity != 1 and draw(st.integers(0, 3)) == 3 for _ in range(count)]
-    if all(constant):
-        constant[0] = False
+    constant[0] = constant[0] or indexed
+    if all(constant[indexed:]):
+        constant[indexed] = False
 
     new_nodes: list[_Node] = []
     operands: list[int] = []
     for slot in range(count):
         low, high = _bounds(prim, slot)
-        if constant[slot]:
+        if indexed and slot == 0:  # which of the other count - 1 operands to select
+            new_nodes.append(_Node("constant", constant=float(draw(st.integers(0, count - 2)))))
+            operands.append(-len(new_nodes))
+        elif constant[slot]:
             c_low = max(low, CONSTANT_RANGE[0]) + MARGIN
             c_high = min(high, CONSTANT_RANGE[1]) - MARGIN
             if c_low > c_high:

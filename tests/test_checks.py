@@ -25,13 +25,13 @@ def test_real_bounds_and_overflow() -> None:
     assert real(0, "g", "tol", minimum=0.0) == 0.0
     with pytest.raises(ValueError, match=r"^g: lr must be a finite number > 0, got 0$"):
         real(0, "g", "lr", positive=True)
-    with pytest.raises(ValueError, match=r"^g: tol must be a finite number >= 0.0, got -1$"):
+    with pytest.raises(ValueError, match=r"^g: tol must be a finite number >= 0, got -1$"):
         real(-1, "g", "tol", minimum=0.0)
     with pytest.raises(ValueError, match=r"^g: x must be a finite number, got inf$"):
         real(math.inf, "g", "x")
     with pytest.raises(ValueError, match=r"^g: x is too large for a float"):
         real(10**400, "g", "x")
-    with pytest.raises(TypeError, match=r"^g: x must be a number, got str '1'$"):
+    with pytest.raises(TypeError, match=r"^g: x must be a real number, got str '1'$"):
         real("1", "g", "x")
 
 

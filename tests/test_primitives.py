@@ -26,7 +26,7 @@ class Row:
     apply: Callable[..., Value]  # the primitive, called through the public API
     reference: Callable[..., float]  # the same function from the math module
     domain: tuple[tuple[float, float], ...]  # a safe closed interval per operand
-    nary: bool = False  # sum and dot take any number of operands (dot: ws then xs)
+    nary: bool = False  # sum, dot, logsumexp and select take any number of operands
 
 
 def _dot(*ws_then_xs: Value) -> Value:
@@ -37,6 +37,15 @@ def _dot(*ws_then_xs: Value) -> Value:
 def _dot_reference(*ws_then_xs: float) -> float:
     n = len(ws_then_xs) // 2
     return math.fsum(w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:]))
+
+
+def _select_middle(*xs: Value) -> Value:
+    """select with a fixed index (the middle operand): finite differences never move it."""
+    return autograd.select(len(xs) // 2, xs)
+
+
+def _logsumexp_reference(*xs: float) -> float:
+    return math.log(math.fsum(math.exp(x) for x in xs))  # unshifted: fine on (-50, 50)
 
 
 WIDE = (-1e3, 1e3)
@@ -58,7 +67,14 @@ TABLE: dict[str, Row] = {
         Value.hard_sigmoid, lambda a: min(1.0, max(0.0, a / 6 + 0.5)), ((-10.0, 10.0),)
     ),
     "sum": Row(lambda *xs: autograd.sum(xs), lambda *xs: math.fsum(xs), (WIDE,), nary=True),
-    "dot": Row(_dot, _dot_reference, ((-1e2, 1e2),), nary=True),
+    # Operands within 10: a gradient (an operand) may be near 0 while |f| is up to 400, and
+    # finite differences err by ~1e-16 |f| / eps = 4e-8 there, well inside atol (at 1e2,
+    # |f| reached 4e4 and that error 4e-6, past atol).
+    "dot": Row(_dot, _dot_reference, ((-10.0, 10.0),), nary=True),
+    "logsumexp": Row(
+        lambda *xs: autograd.logsumexp(xs), _logsumexp_reference, ((-50.0, 50.0),), nary=True
+    ),
+    "select": Row(_select_middle, lambda *xs: xs[len(xs) // 2], (WIDE,), nary=True),
 }
 NAMES = sorted(TABLE)
 
@@ -93,8 +109,12 @@ def test_each_primitive_records_one_node_with_its_operands_in_order(name: str) -
         xs = [Value(0.5), Value(1.5), Value(2.5), Value(-1.0)]
     out = row.apply(*xs)
     assert out.op == PRIMITIVES[name].display
-    assert out.children == tuple(xs)
-    assert all(a is b for a, b in zip(out.children, xs))
+    children = out.children
+    if name == "select":  # its first operand is the index, a constant here
+        assert children[0].is_constant and children[0].data == 2.0
+        children = children[1:]
+    assert children == tuple(xs)
+    assert all(a is b for a, b in zip(children, xs))
 
 
 # Forward vs math: both are float64 libm (or the same formula), so they agree to rounding:
@@ -383,3 +403,85 @@ def test_constant_base_zero_with_value_exponent() -> None:
     assert out.data == 0.0
     out.backward()
     assert b.grad == 0.0
+
+
+# --- logsumexp: stable at run time, softmax weights as its partials -------------------------
+
+
+@pytest.mark.parametrize(
+    ("xs", "value", "weights"),
+    [
+        ([1000.0, -1000.0], 1000.0, [1.0, 0.0]),
+        ([-1000.0, 1000.0], 1000.0, [0.0, 1.0]),
+        ([-800.0, -800.0], -800.0 + math.log(2.0), [0.5, 0.5]),
+        ([0.0, 0.0, 0.0], math.log(3.0), [1 / 3, 1 / 3, 1 / 3]),
+        ([1e308, 1e308], 1e308, [0.5, 0.5]),  # the unshifted exp would overflow
+        ([1e16, 1e16], 1e16, [0.5, 0.5]),  # weights exp(x - out) would be 1: out rounded
+        ([-3.5], -3.5, [1.0]),
+    ],
+)
+def test_logsumexp_is_shifted_when_it_runs(
+    xs: list[float], value: float, weights: list[float]
+) -> None:
+    leaves = [Value(x) for x in xs]
+    out = autograd.logsumexp(leaves)
+    assert out.data == pytest.approx(value, rel=1e-15)
+    out.backward()
+    assert [v.grad for v in leaves] == pytest.approx(weights, rel=1e-15)
+
+
+def test_logsumexp_second_derivatives_are_the_softmax_covariance() -> None:
+    # d²/dx_i dx_j = s_i (δ_ij - s_j), s = softmax(x): from the create_graph partials.
+    xs = [Value(0.5), Value(-1.0), Value(2.0)]
+    s = [math.exp(x.data) / math.fsum(math.exp(v.data) for v in xs) for x in xs]
+    first = grad(autograd.logsumexp(xs), xs, create_graph=True)
+    for i, d in enumerate(first):
+        expected = [s[i] * ((i == j) - s[j]) for j in range(3)]
+        assert grad(d, xs) == pytest.approx(expected, rel=1e-13, abs=1e-16)
+
+
+def test_logsumexp_with_infinite_operands() -> None:
+    a, b = Value(math.inf), Value(0.0)
+    out = autograd.logsumexp([a, b])
+    assert out.data == math.inf
+    assert grad(out, [b]) == [0.0]
+    with pytest.raises(ValueError, match=r"logsumexp: the derivative .* undefined .* at \(inf\)"):
+        out.backward()
+    assert autograd.logsumexp([-math.inf, -math.inf]).data == -math.inf
+
+
+def test_logsumexp_of_numbers_and_of_nothing() -> None:
+    assert autograd.logsumexp([0.0, 0]).data == math.log(2.0)
+    with pytest.raises(ValueError, match=r"^logsumexp: no values"):
+        autograd.logsumexp([])
+
+
+# --- select: an index as data --------------------------------------------------------------
+
+
+def test_select_picks_one_value_and_passes_its_gradient() -> None:
+    xs = [Value(1.5), Value(-2.0), Value(4.25)]
+    for index in (1, 1.0, Value(1.0)):
+        out = autograd.select(index, xs)
+        assert out.data == -2.0
+        assert out.children[1:] == tuple(xs)
+    k = Value(2.0)
+    out = autograd.select(k, xs)
+    out.backward()
+    assert [x.grad for x in xs] == [0.0, 0.0, 1.0]
+    assert k.grad == 0.0  # the index is data: select is flat in it (as torch.gather)
+    (d,) = grad(out, [xs[2]], create_graph=True)
+    assert d.data == 1.0 and grad(d, xs) == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("index", [3, -1, 1.5, math.inf, -math.inf, 1e300])
+def test_select_refuses_an_index_that_names_no_value(index: float) -> None:
+    with pytest.raises(ValueError, match=r"^select: the index must be a whole number from 0 to 2"):
+        autograd.select(index, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^select: the index must be"):
+        autograd.select(Value(index), [Value(1.0), Value(2.0), Value(3.0)])
+
+
+def test_select_needs_values() -> None:
+    with pytest.raises(ValueError, match=r"^select: no values"):
+        autograd.select(0, [])
