@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
+import nn
 from autograd import PRIMITIVES, Value, compile  # noqa: A004 - the API under test
 from autograd.compiled import Compiled, Strategy, build
-from autograd.compiled.kernels import KERNELS
+from autograd.compiled.kernels import KERNELS, LAYER
 from autograd.testing import expressions
 from nn import MLP
 from nn.losses import mse
@@ -85,9 +86,15 @@ def compiled_mean_gradients(
 
 def test_kernel_table_covers_exactly_the_primitives() -> None:
     assert set(KERNELS) == set(PRIMITIVES)
+    nary_blocks = {"sum": 1, "logsumexp": 1, "dot": 2, "select": 2}
     for name, kernel in KERNELS.items():
         arity = PRIMITIVES[name].arity
-        assert kernel.blocks == (arity if arity is not None else (2 if name == "dot" else 1))
+        assert kernel.blocks == (arity if arity is not None else nary_blocks[name])
+    # A node's operands split into the kernel's blocks: scalars first, then equal parts.
+    assert KERNELS["dot"].split((1, 2, 3, 4)) == [(1, 2), (3, 4)]
+    assert KERNELS["select"].split((9, 1, 2, 3)) == [(9,), (1, 2, 3)]
+    assert KERNELS["add"].split((5, 6)) == [(5,), (6,)]
+    assert KERNELS["logsumexp"].split((1, 2, 3)) == [(1, 2, 3)]
 
 
 def test_import_autograd_stays_light_and_compile_is_exported() -> None:
@@ -135,7 +142,8 @@ def test_random_expressions_match_eager(expr: Any, data: st.DataObject) -> None:
 
 @st.composite
 def mlp_cases(draw: st.DrawFn) -> tuple[MLP, list[Any], list[Any]]:
-    """A random MLP (every activation may appear in any layer) and a random batch."""
+    """A random MLP (every activation may appear in any layer) and a random batch: targets
+    for mean squared error, or class indices for cross-entropy (several outputs)."""
     nin = draw(st.integers(1, 3))
     sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     activations = [draw(st.sampled_from(ACTIVATIONS)) for _ in sizes]
@@ -151,6 +159,8 @@ def mlp_cases(draw: st.DrawFn) -> tuple[MLP, list[Any], list[Any]]:
     xs = [[draw(number) for _ in range(nin)] for _ in range(size)]
     if sizes[-1] == 1:
         ys: list[Any] = [draw(st.floats(-2, 2)) for _ in range(size)]
+    elif draw(st.booleans()):
+        ys = [draw(st.integers(0, sizes[-1] - 1)) for _ in range(size)]
     else:
         ys = [[draw(st.floats(-2, 2)) for _ in range(sizes[-1])] for _ in range(size)]
     return model, xs, ys
@@ -161,9 +171,10 @@ def mlp_cases(draw: st.DrawFn) -> tuple[MLP, list[Any], list[Any]]:
 def test_random_mlps_match_eager(case: tuple[MLP, list[Any], list[Any]]) -> None:
     model, xs, ys = case
     params = model.parameters()
+    classes = isinstance(ys[0], int)
 
     def loss(x: Any, y: Any) -> Value:
-        return mse(model(x), y)
+        return nn.losses.cross_entropy(model(x), y) if classes else mse(model(x), y)
 
     step = compile(loss, example=(xs[0], ys[0]))
     out, mean, grads = compiled_mean_gradients(step, [xs, ys], params)
@@ -248,14 +259,103 @@ def test_python_sum_chain_is_bit_identical_to_eager() -> None:
     assert step(*[[t] for t in CANCELLING]) == [eager]
 
 
-def test_sums_match_eager_bit_for_bit_once_eager_sums_left_to_right() -> None:
-    if autograd.sum(CANCELLING).data != left_to_right(CANCELLING):
-        pytest.skip("the eager engine's sum does not add left to right (math.fsum)")
+def test_without_matmul_an_mlp_matches_eager_bit_for_bit() -> None:
+    # Every kernel but the layers' matrix products adds left to right, as eager does.
     model = MLP(3, [8, 8, 2], seed=1)
     xs = [[0.1 * i, -0.2 * i, 0.3] for i in range(6)]
     with autograd.no_grad():
         expected = [[v.data for v in model(x)] for x in xs]
-    assert compile(model, example=(xs[0],))(xs) == expected
+    assert build(model, (xs[0],), Strategy(matmul=False))(xs) == expected
+
+
+# --- layers: groups of dot nodes sharing their inputs, run as matrix products -------------
+
+
+def layer_steps(step: Compiled) -> list[int]:
+    """How many nodes each LAYER step of a compiled function runs."""
+    return [len(s.nodes) for s in step._program.steps if s.kernel is LAYER]
+
+
+def test_layers_are_found_however_the_neurons_are_written() -> None:
+    model = MLP(3, [5, 4, 1], seed=2)
+    assert layer_steps(compile(model, example=([0.0] * 3,))) == [5, 4]  # 1 neuron: no group
+    # The same neurons written micrograd's way, sum(w * x, b): the products fold into dots.
+    weights = [(n.w, n.b) for layer in model.layers for n in layer.neurons]
+
+    def by_hand(x: list[Value]) -> Value:
+        hidden = [sum((w * xi for w, xi in zip(ws, x)), b).relu() for ws, b in weights[:5]]
+        second = [sum((w * h for w, h in zip(ws, hidden)), b).relu() for ws, b in weights[5:9]]
+        ws, b = weights[9]
+        return sum((w * h for w, h in zip(ws, second)), b)  # type: ignore[return-value]
+
+    step = compile(by_hand, example=([0.0] * 3,))
+    assert layer_steps(step) == [5, 4]
+    xs = [[0.5, -1.0, 2.0], [0.0, 0.25, -0.75]]
+    assert_close(step(xs), compile(model, example=(xs[0],))(xs), "outputs")
+
+
+def test_a_layer_needs_shared_inputs_and_fixed_weights() -> None:
+    w = [Value(0.5), Value(-1.5)]
+    # Two dots of the same input but varying weights on both sides: no layer.
+    step = compile(lambda x, y: autograd.dot(x, y) + autograd.dot(y, x), example=([1.0] * 2,) * 2)
+    assert layer_steps(step) == []
+    # Weights on the same side of each dot (either side): a layer; on different sides, two
+    # blocks of different kinds: no layer.
+    for weights_first in (True, False):
+        def f(x: list[Value], weights_first: bool = weights_first) -> Value:
+            pairs = [(w, x), ([w[1], w[0]], x)]
+            dots = [autograd.dot(*(p if weights_first else p[::-1])) for p in pairs]
+            return dots[0] * dots[1]
+
+        step = compile(f, example=([1.0, 2.0],))
+        assert layer_steps(step) == [2]
+        assert step([[1.0, 2.0]]) == [(0.5 - 3.0) * (-1.5 + 1.0)]
+    step = compile(lambda x: autograd.dot(w, x) * autograd.dot(x, w), example=([1.0, 2.0],))
+    assert layer_steps(step) == []
+
+
+# The matrix product adds each neuron's n products (n - 1 additions) in BLAS's order, the
+# exact kernel left to right.  Any order of summation errs by at most (n - 1) u Σ|w_i x_i|
+# (u = 2^-53, the unit roundoff; Higham, Accuracy and Stability, eq. 4.4), so the two differ
+# by at most twice that, for each neuron and example.
+UNIT_ROUNDOFF = 2.0**-53
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_a_layer_as_a_matrix_product_is_the_exact_sum_reassociated(data: st.DataObject) -> None:
+    nin, nout = data.draw(st.integers(1, 40), label="nin"), data.draw(st.integers(2, 12))
+    layer = nn.Layer(nin, nout, activation="linear", seed=data.draw(st.integers(0, 99)))
+    for neuron in layer.neurons:
+        neuron.b.data = data.draw(st.floats(-2, 2), label="bias")
+    number = st.floats(-1e3, 1e3)
+    xs = [[data.draw(number) for _ in range(nin)] for _ in range(data.draw(st.integers(1, 7)))]
+    fast = compile(layer, example=(xs[0],))
+    assert layer_steps(fast) == [nout]
+    exact = build(layer, (xs[0],), Strategy(matmul=False))
+    for x, got, expected in zip(xs, fast(xs), exact(xs)):
+        for neuron, g, e in zip(layer.neurons, got, expected):
+            terms = [w.data * xi for w, xi in zip(neuron.w, x)] + [neuron.b.data]
+            bound = 2 * (len(terms) - 1) * UNIT_ROUNDOFF * math.fsum(abs(t) for t in terms)
+            assert abs(g - e) <= bound, (g, e, bound)
+
+
+def test_layer_gradients_match_eager() -> None:
+    model = MLP(6, [9, 7, 3], activation="tanh", seed=5)
+    params = model.parameters()
+
+    def loss(x: Any, y: Any) -> Value:
+        return nn.losses.cross_entropy(model(x), y)
+
+    xs = [[math.sin(i + j) for j in range(6)] for i in range(10)]
+    ys = [i % 3 for i in range(10)]
+    step = compile(loss, example=(xs[0], ys[0]))
+    assert layer_steps(step) == [9, 7, 3]
+    out, mean, grads = compiled_mean_gradients(step, [xs, ys], params)
+    eager_out, eager_mean, eager_grads = eager_mean_gradients(loss, [xs, ys], params)
+    assert_close(out, eager_out, "losses")
+    assert_close([mean], [eager_mean], "mean")
+    assert_close(grads, eager_grads, "gradients")
 
 
 # --- kinks: the eager engine's subgradients ----------------------------------------------
@@ -393,11 +493,11 @@ def line() -> tuple[Compiled, Value]:
     [
         ([1.0], TypeError, "example must be a tuple"),
         ((Value(1.0),), TypeError, r"example\[0\] .* got a Value"),
-        ((True,), TypeError, "bools"),
+        ((True,), TypeError, "holds bool True"),
         (("1",), TypeError, "holds str"),
         ((None,), TypeError, "holds NoneType"),
         ((1j,), TypeError, "complex"),
-        ((float("nan"),), ValueError, r"example\[0\] is nan"),
+        ((float("nan"),), ValueError, r"example\[0\] must be a finite number, got nan"),
         (([1.0, [2.0]],), ValueError, "different lengths"),
     ],
 )
@@ -427,8 +527,12 @@ def test_bad_results(result: Any, match: str) -> None:
         (([[1.0, 2.0]], [0.0, 1.0]), ValueError, "different lengths: argument 1 has 1"),
         (([], []), ValueError, "argument 1 is an empty batch"),
         (([[1.0, 2.0]], 0.0), TypeError, "argument 2 must be a batch"),
-        (([[1.0, math.inf]], [0.0]), ValueError, r"argument 1\[0\]\[1\] is inf"),
-        (([[1.0, 2.0]], [math.nan]), ValueError, r"argument 2\[0\] is nan"),
+        (
+            ([[1.0, math.inf]], [0.0]),
+            ValueError,
+            r"argument 1\[0\]\[1\] must be a finite number, got inf",
+        ),
+        (([[1.0, 2.0]], [math.nan]), ValueError, r"argument 2\[0\] must be a finite .*, got nan"),
         (([[1.0, 2.0]], [Value(0.0)]), TypeError, "argument 2 must be .* holds Value"),
         (([[1.0, 2.0]], ["0"]), TypeError, "argument 2 must be .* holds str"),
     ],
@@ -466,6 +570,49 @@ def test_forward_errors_have_the_eager_types_and_name_the_example(
     with pytest.raises(error):  # the eager engine raises the same type
         fn(w, Value(x))
     assert w.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("fn", "where"),
+    [
+        (lambda w, x: (w * x - 1.0) ** 2, "at example 0 of the batch: (mul|dot)"),
+        (lambda w, x: w * w + x, "in the part computed once per batch .*mul"),
+        (lambda w, x: nn.losses.cross_entropy([w * x, x], 1), "at example 0 .*(mul|logsumexp)"),
+    ],
+)
+def test_a_nan_parameter_raises_as_in_eager(
+    fn: Callable[[Value, Value], Value], where: str
+) -> None:
+    # numpy signals no error for NaN * x: the replay must find it, as the eager engine does.
+    w = Value(1.0)
+    step = compile(lambda x: fn(w, x), example=(1.0,))
+    w.data = math.nan
+    w.grad = 0.5
+    for run in (step, step.backward):
+        with pytest.raises(ValueError, match=f"^compile: {where}: the result is NaN .*nan"):
+            run([1.5, 2.0])
+    assert w.grad == 0.5  # nothing written
+    with pytest.raises(ValueError, match="the result is NaN"):
+        fn(w, Value(1.5))  # eager
+
+
+def test_a_nan_that_eager_accepts_is_accepted() -> None:
+    # relu(NaN) is 0 in the eager engine (NaN > 0 is false): no error there, none here.
+    w = Value(1.0)
+    w.data = math.nan  # as an SGD step might leave it
+    assert w.relu().data == 0.0
+    step = compile(lambda x: w.relu() + x, example=(1.0,))
+    assert step([1.0, 2.0]) == [1.0, 2.0]
+
+
+def test_an_overflow_in_a_layer_names_the_example() -> None:
+    layer = nn.Layer(2, 3, activation="linear", seed=0)
+    step = compile(layer, example=([1.0, 1.0],))
+    assert layer_steps(step) == [3]
+    with pytest.raises(OverflowError, match=r"^compile: at example 1 of the batch: dot: the"):
+        step([[1.0, 1.0], [1e308, 1e308]])
+    with pytest.raises(OverflowError, match="dot: the result overflows"):
+        layer([1e308, 1e308])  # eager
 
 
 def test_errors_in_the_parameter_only_part_say_so() -> None:

@@ -11,25 +11,28 @@ Tracing calls the function once, on placeholder Values shaped like ``example``, 
 the graph it builds.  Values the function closes over (an ``nn`` model's weights) stay live:
 every replay reads their current ``.data`` (so the step stays right after SGD updates) and
 ``backward`` adds into their ``.grad`` exactly what the eager engine would for the batch's
-mean loss.  The replay runs the graph as straight-line numpy code, one array operation for
-all the nodes of one primitive at one depth, with one column per example; numpy is
-imported only when ``compile`` is first used.
+mean loss; ``mean_and_gradient`` does the same on arrays, for training loops that keep the
+parameters in one.  The replay runs the graph as straight-line numpy code, one array
+operation for all the nodes of one primitive at one depth (a layer's dot products: one
+matrix product), with one column per example; numpy is imported only when ``compile`` is
+first used.
 
 **What cannot be traced.**  The graph is recorded for the example; Python code that looks at
 numbers (``if v.data > 0``, ``max(v.data for v in logits)``, a loop whose length depends on
 the input) runs once, at trace time, and its outcome is frozen into the graph.  Only the
 placeholders' values change between replays.  A function whose graph depends on its input
 in this way gives wrong results for other inputs, and the compiler cannot see it: write
-such functions without data-dependent branches, or use the eager engine.  (A frozen shift
-such as log-sum-exp's max is harmless: the result is mathematically the same.)  What can be
-checked is checked, with a TypeError or ValueError naming ``compile`` and the argument:
-the number of arguments, the nesting and length of each item, batches of different lengths,
-an empty batch, and inputs that are not finite numbers.
+such functions without data-dependent branches, or use the eager engine.  The primitives
+``logsumexp`` (shifted by its largest operand each time it runs) and ``select`` (an index
+as data) make the usual such choices inside the graph.  What can be checked is checked,
+with a TypeError or ValueError naming ``compile`` and the argument: the number of
+arguments, the nesting and length of each item, batches of different lengths, an empty
+batch, and inputs that are not finite numbers; and during replay, what the eager engine
+refuses (a NaN parameter included), naming the example.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +53,7 @@ class Compiled:
     """A function traced by ``compile``: replay it over a batch, forward or forward and backward.
 
     ``parameters`` lists the live Values the graph reads (and ``backward`` writes gradients
-    into), in the order of the replay's parameter array.
+    into), in the order of the replay's parameter array (``mean_and_gradient``).
     """
 
     def __init__(self, graph: Graph, program: Program) -> None:
@@ -70,7 +73,7 @@ class Compiled:
 
     def __call__(self, *batches: Any) -> list[Any]:
         """Forward only: for each example, its output (a float, or a list for several)."""
-        values, _ = self._program.forward(self._inputs(batches))
+        values, _ = self._program.forward(self._parameter_data(), self._inputs(batches))
         out = self._program.results(values)
         result: list[Any] = out[0].tolist() if self.n_outputs == 1 else out.T.tolist()
         return result
@@ -82,26 +85,50 @@ class Compiled:
         mean loss's own derivative (so ``gradient=w`` adds w times the mean's gradient).
         Nothing is written unless the whole pass succeeds.
         """
+        mean, grads = self.mean_and_gradient(self._parameter_data(), *batches, gradient=gradient)
+        for p, g in zip(self.parameters, grads.tolist()):
+            p.grad += g
+        return mean
+
+    def mean_and_gradient(
+        self, data: Array, *batches: Any, gradient: float = 1.0
+    ) -> tuple[float, Array]:
+        """``backward`` on arrays: the batch's mean loss and its gradient, no Value touched.
+
+        ``data`` holds the parameters' values (a float64 array, in the order of
+        ``parameters``); the gradient of ``gradient`` times the mean comes back as a new
+        array in the same order.  This is for training loops that keep the parameters in
+        an array for a whole run (``nn.fit(compiled=True)``), so that no Python code
+        touches each parameter on every update.  The checks and errors are ``backward``'s.
+        """
         if self.n_outputs != 1:
             raise TypeError(
                 f"{_WHO}: backward needs a function with one output (a loss); "
                 f"this one has {self.n_outputs}"
             )
         gradient = real(gradient, _WHO, "gradient")
+        n = len(self.parameters)
+        if not (isinstance(data, np.ndarray) and data.dtype == np.float64 and data.shape == (n,)):
+            raise TypeError(
+                f"{_WHO}: data must be a float64 numpy array of {n} values, one per parameter "
+                f"in the order of .parameters; got {type(data).__name__} "
+                f"{getattr(data, 'dtype', '')} of shape {getattr(data, 'shape', '?')}"
+            )
         inputs = self._inputs(batches)
-        size = inputs.shape[1]
-        values, saved = self._program.forward(inputs)
+        size = inputs[0].shape[0] if inputs else 1
+        values, saved = self._program.forward(data, inputs)
         losses = self._program.results(values)[0]
         # As the eager engine's mean: the terms added left to right, times n ** -1.
         inverse: float = float(size) ** -1.0
         mean = float(np.add.accumulate(losses)[-1]) * inverse
-        grads = self._program.backward(values, saved, gradient * inverse)
-        for p, g in zip(self.parameters, grads.tolist()):
-            p.grad += g
-        return mean
+        return mean, self._program.backward(values, saved, gradient * inverse)
 
-    def _inputs(self, batches: tuple[Any, ...]) -> Array:
-        """The batches as one array, one row per placeholder and one column per example."""
+    def _parameter_data(self) -> Array:
+        """The parameters' current ``.data`` as an array (what the replay reads)."""
+        return np.array([p.data for p in self.parameters], dtype=np.float64)
+
+    def _inputs(self, batches: tuple[Any, ...]) -> list[Array]:
+        """Each batch checked and as an array, one row per example."""
         if len(batches) != len(self._shapes):
             raise TypeError(
                 f"{_WHO}: the function was traced with {len(self._shapes)} argument(s) "
@@ -129,14 +156,7 @@ class Compiled:
                     f"{arrays[0].shape[0]} example(s), {what} has {array.shape[0]}"
                 )
             arrays.append(array)
-        size = arrays[0].shape[0] if arrays else 1
-        inputs = np.empty((self._program.n_placeholders, size))
-        row = 0
-        for array in arrays:
-            width = math.prod(array.shape[1:])
-            inputs[row : row + width] = array.reshape(size, width).T
-            row += width
-        return inputs
+        return arrays
 
 
 def compile(fn: Callable[..., Any], *, example: tuple[Any, ...]) -> Compiled:  # noqa: A001

@@ -9,27 +9,33 @@ Every Value the function's result depends on becomes a ``Node``:
 * constants (leaves the engine made from plain numbers, like the 2 in ``x * 2``), and every
   operation that depends on neither placeholders nor parameters, keep their traced data.
 
-Then two rewrites that change no result by a single bit, so that the replay runs fewer,
+Then rewrites that change no result by a single bit, so that the replay runs fewer,
 larger steps:
 
 * a left-nested chain of additions ``((a + b) + c) + d`` (Python's ``sum()`` builds one) is
   one n-ary ``sum(a, b, c, d)``: the compiled sum adds strictly left to right, which is the
   chain's own order of rounding;
-* a bias added to a dot product, ``dot(ws, xs) + b`` (every ``nn`` neuron), is one longer
-  dot product whose extra term is ``b * 1.0``, exactly ``b``, added last.
+* a sum whose terms include products, ``w1 * x1 + w2 * x2 + b`` (a neuron written
+  micrograd's way), or a bias added to a dot product, ``dot(ws, xs) + b`` (every ``nn``
+  neuron), is one dot product: each product contributes its two factors, any other term
+  ``t`` the pair ``t * 1.0``, exactly ``t``, in the order the chain added them.  Each pair
+  puts its fixed factor first (the weights), so a layer's dot products read their weights
+  and their shared inputs as two blocks, and the replay runs them as one matrix product
+  (see program.py).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..engine import Value, _topological_order, enable_grad
+from ..checks import numeric_array
+from ..engine import Value, _topological_order
+from ..grad_mode import enable_grad
 from .kernels import KERNELS
 
 __all__ = [
@@ -47,7 +53,7 @@ PLACEHOLDER, PARAMETER, CONSTANT = "placeholder", "parameter", "constant"
 _SUMS = ("add", "sum")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One Value of the traced graph: a leaf (placeholder, parameter, constant) or an operation.
 
@@ -96,54 +102,14 @@ def as_example_array(arg: object, who: str, what: str) -> np.ndarray[Any, Any]:
             f"{who}: {what} must be a number or a (nested) list of numbers, got a Value; "
             "pass its .data, or let the function close over it to train it as a parameter"
         )
-    return _numeric_array(arg, who, what, "a number or a (nested) list of numbers")
-
-
-def _numeric_array(arg: object, who: str, what: str, expected: str) -> np.ndarray[Any, Any]:
-    """``arg`` as a finite float64 array, with a TypeError or ValueError naming ``what``."""
-    try:
-        array = np.asarray(arg)
-    except (ValueError, TypeError):  # ragged nesting
-        raise ValueError(
-            f"{who}: {what} must be {expected} of one regular shape; its nested lists have "
-            "different lengths"
-        ) from None
-    kind = array.dtype.kind
-    if kind not in "fiu":
-        if kind == "b":
-            raise TypeError(f"{who}: {what} must hold numbers, not bools")
-        if kind == "c":
-            raise TypeError(f"{who}: {what} must hold real numbers, not complex ones")
-        sample = _first_non_number(arg)
-        if sample is None:  # numbers numpy keeps as objects: ints beyond the float range
-            raise ValueError(f"{who}: {what} holds a number too large for a float")
-        raise TypeError(f"{who}: {what} must be {expected}, but it holds {sample}")
-    array = array.astype(np.float64, copy=False)
-    if not np.isfinite(array).all():
-        position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        where = "".join(f"[{i}]" for i in position)
-        value = array[position] if position else array[()]
-        raise ValueError(f"{who}: {what}{where} is {float(value)!r}; inputs must be finite")
-    return array
-
-
-def _first_non_number(arg: object) -> str | None:
-    """Describe the first item of a nested structure that is not a real number, if any."""
-    stack = [arg]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        elif isinstance(item, bool) or not isinstance(item, numbers.Real):
-            return f"{type(item).__name__} {item!r}"[:80]
-    return None
+    return numeric_array(arg, who, what, "a number or a (nested) list of numbers")
 
 
 def numeric_batch(batch: object, who: str, what: str) -> np.ndarray[Any, Any]:
     """A batch (a list with one item per example) as a float64 array, checked."""
     if isinstance(batch, Value):
         raise TypeError(f"{who}: {what} must be a list with one item per example, got a Value")
-    return _numeric_array(batch, who, what, "a list with one item (number or list) per example")
+    return numeric_array(batch, who, what, "a list with one item (number or list) per example")
 
 
 def _placeholders(data: Any, label: str, made: list[Value]) -> Any:
@@ -241,37 +207,45 @@ def _use_counts(graph: Graph) -> list[int]:
 
 
 def _merge_sums(graph: Graph, one: int) -> None:
-    """Fold left-nested sums into n-ary ``sum`` nodes and biases into ``dot`` nodes, exactly.
+    """Fold left-nested sums into n-ary ``sum`` nodes and products into ``dot`` nodes, exactly.
 
-    A node is absorbed only into its single user, and only if both vary alike (an addition
-    of parameter-only terms stays in the part computed once per batch).
+    Children first, so a chain is already folded below each node.  A node is absorbed only
+    into its single user, and only if both vary alike (an addition of parameter-only terms
+    stays in the part computed once per batch).
     """
     nodes = graph.nodes
     uses = _use_counts(graph)
-    for node in nodes:  # children first, so a chain is already folded below each node
+
+    def take_in(i: int, user: Node, ops: tuple[str, ...]) -> bool:
+        """Mark node i absorbed into ``user`` if it is one of ``ops`` used only there."""
+        taken = nodes[i].op in ops and uses[i] == 1 and nodes[i].varies == user.varies
+        if taken:
+            uses[i] = 0
+        return taken
+
+    def fixed_first(a: int, b: int) -> tuple[int, int]:  # the weight first, then the input
+        return (b, a) if nodes[a].varies and not nodes[b].varies else (a, b)
+
+    for node in nodes:  # children first
         if node.op not in _SUMS or not node.operands:
             continue
-        first_id, rest = node.operands[0], node.operands[1:]
-        first = nodes[first_id]
-        if uses[first_id] != 1 or first.varies != node.varies:
-            continue
-        if first.op in _SUMS:
-            node.op, node.operands = "sum", first.operands + rest
-        elif first.op == "dot":
-            half = len(first.operands) // 2
-            ws, xs = list(first.operands[:half]), list(first.operands[half:])
-            ws_vary = any(nodes[i].varies for i in ws)
-            for term in rest:  # term * 1.0 is the term, exactly; put it with its own kind
-                if nodes[term].varies == ws_vary:
-                    ws.append(term)
-                    xs.append(one)
-                else:
-                    ws.append(one)
-                    xs.append(term)
-            node.op, node.operands = "dot", (*ws, *xs)
-        else:
-            continue
-        uses[first_id] = 0
+        first, rest = node.operands[0], node.operands[1:]
+        pairs: list[tuple[int, int]] = []
+        terms = [first, *rest]
+        if take_in(first, node, _SUMS):
+            terms = [*nodes[first].operands, *rest]
+        elif take_in(first, node, ("dot",)):
+            half = len(nodes[first].operands) // 2
+            ws, xs = nodes[first].operands[:half], nodes[first].operands[half:]
+            pairs, terms = [fixed_first(w, x) for w, x in zip(ws, xs)], list(rest)
+        products = [take_in(t, node, ("mul",)) for t in terms]
+        if pairs or any(products):
+            for t, product in zip(terms, products):
+                w, x = nodes[t].operands if product else (t, one)
+                pairs.append(fixed_first(w, x))
+            node.op, node.operands = "dot", tuple(p[0] for p in pairs) + tuple(p[1] for p in pairs)
+        elif tuple(terms) != node.operands:
+            node.op, node.operands = "sum", tuple(terms)
 
 
 def _reachable(graph: Graph) -> Graph:
@@ -287,10 +261,15 @@ def _reachable(graph: Graph) -> Graph:
         while stack:
             current, pending = stack[-1]
             for child in pending:
-                if child not in new_id:
-                    new_id[child] = -1
-                    stack.append((child, iter(nodes[child].operands)))
-                    break
+                if child in new_id:
+                    continue
+                if not nodes[child].operands:  # a leaf: done at once, no stack frame needed
+                    new_id[child] = len(kept)
+                    kept.append(nodes[child])
+                    continue
+                new_id[child] = -1
+                stack.append((child, iter(nodes[child].operands)))
+                break
             else:
                 stack.pop()
                 node = nodes[current]

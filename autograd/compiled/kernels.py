@@ -2,10 +2,12 @@
 
 A kernel runs one primitive for a whole group of nodes over a whole batch at once.  Its
 operands come in *blocks* whose last axis is the batch: width B, or 1 for values that are
-the same for every example (parameters, constants).  Unary and binary primitives take
-blocks of shape (k, W), one row per node of the group; the n-ary ``sum`` takes one block and
-``dot`` two (its ws and its xs), each of shape (k, n, W).  Any axis of a block may be 1 and
-broadcast: a block whose k rows are all the same operands arrives as one row.
+the same for every example (parameters, constants).  A *scalar* block holds one operand per
+node, shape (k, W), one row per node of the group; a *vector* block holds n operands per
+node, shape (k, n, W).  Unary and binary primitives take scalar blocks; ``sum`` and
+``logsumexp`` one vector block; ``dot`` two (its ws and its xs); ``select`` a scalar block
+(the index) and a vector block (the values).  Any axis of a block may be 1 and broadcast: a
+block whose k rows are all the same operands arrives as one row.
 
 ``forward(*blocks)`` returns the k results (shape (k, W), or broadcastable to it).
 ``backward(g, out, *blocks, wanted=...)`` returns, for each block that ``wanted`` asks for, g
@@ -14,9 +16,11 @@ the block was broadcast along), and None for the others.
 
 The float semantics are those of autograd/primitives.py: the same IEEE operations in the
 same order (sums left to right, ``hard_sigmoid`` as ``min(max(a + 3, 0), 6) / 6``, the
-two-branch sigmoid, the subgradients 0 at the kinks of relu and abs, 1/6 strictly inside
-(-3, 3) for hard_sigmoid).  exp, log, tanh, pow (and so sigmoid) use numpy's vectorised
-implementations, which can differ from ``math``'s in the last bit.
+two-branch sigmoid, log-sum-exp shifted by each node's largest operand, the subgradients 0
+at the kinks of relu and abs, 1/6 strictly inside (-3, 3) for hard_sigmoid).  exp, log,
+tanh, pow (and so sigmoid and logsumexp) use numpy's vectorised implementations, which can
+differ from ``math``'s in the last bit.  One deliberate exception: ``LAYER``, the kernel of
+a layer's dot products, is a matrix product, whose sums BLAS adds in its own order.
 
 Where a derivative is undefined or infinite (sqrt at 0; pow's base derivative at 0 with an
 exponent below 1, and its exponent derivative for a base <= 0, as the eager engine defines
@@ -36,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Array", "Kernel", "KERNELS", "reduce_to", "sequential_sum"]
+__all__ = ["Array", "Kernel", "KERNELS", "LAYER", "reduce_to", "sequential_sum"]
 
 Array = npt.NDArray[np.float64]
 Wanted = tuple[bool, ...]
@@ -47,18 +51,36 @@ Partials = tuple["Array | None", ...]
 class Kernel:
     """One primitive on arrays: forward, and g times its partials per operand block.
 
-    ``blocks`` is the number of operand blocks (1 or 2).  ``domain_error(operands)``, given
-    one node's operands as floats where the forward pass failed, returns the error the
-    eager engine raises for them, or None if the failure is a plain overflow or NaN.
-    ``operand_names`` names the blocks in messages.
+    ``vectors`` says, block by block, whether it is a vector block (True) or a scalar one;
+    scalar blocks come first.  ``operand_names`` names the blocks in messages.  The errors
+    of a failed forward pass are the primitive's own (``result_error`` in primitives.py), so
+    eager and compiled say the same.  numpy reports them as floating-point errors, except
+    where a kernel makes a NaN on purpose: ``select``'s, for an index outside its domain (as
+    the eager forward does), has ``checked`` set, and the replay checks its results.
     """
 
     name: str
-    blocks: int
+    vectors: tuple[bool, ...]
     forward: Callable[..., Array]
     backward: Callable[..., Partials]
-    domain_error: Callable[[list[float]], Exception | None] | None = None
     operand_names: tuple[str, ...] = ("operand",)
+    checked: bool = False
+
+    @property
+    def blocks(self) -> int:
+        """How many operand blocks the kernel takes."""
+        return len(self.vectors)
+
+    def split(self, operands: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """One node's operands as the kernel's blocks: one operand per scalar block, then the
+        rest in equal parts, one per vector block (dot: ws then xs)."""
+        scalars = self.vectors.count(False)
+        blocks: list[tuple[int, ...]] = [(i,) for i in operands[:scalars]]
+        rest = operands[scalars:]
+        parts = self.blocks - scalars
+        size = len(rest) // parts if parts else 0
+        blocks += [rest[j * size : (j + 1) * size] for j in range(parts)]
+        return blocks
 
 
 def reduce_to(c: Array, shape: tuple[int, ...]) -> Array:
@@ -145,17 +167,6 @@ def _pow_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> P
     return d_base, d_exponent
 
 
-def _pow_domain_error(operands: list[float]) -> Exception | None:
-    a, b = operands
-    if a < 0 and not b.is_integer():
-        return ValueError(
-            f"pow: a negative base ({a!r}) to a non-integer power ({b!r}) has no real value"
-        )
-    if a == 0 and b < 0:
-        return ZeroDivisionError(f"pow: zero base to a negative power ({b!r})")
-    return None
-
-
 # --- unary -------------------------------------------------------------------------------
 
 
@@ -167,20 +178,10 @@ def _log_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
     return (reduce_to(g / a, a.shape),)
 
 
-def _log_domain_error(operands: list[float]) -> Exception | None:
-    (a,) = operands
-    return ValueError(f"log: the operand must be > 0, got {a!r}") if a <= 0 else None
-
-
 def _sqrt_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
     zero = out == 0  # an infinite slope: undefined, as in the eager engine
     d = g / (2 * np.where(zero, 1.0, out))
     return (reduce_to(np.where(zero, np.nan, d), a.shape),)
-
-
-def _sqrt_domain_error(operands: list[float]) -> Exception | None:
-    (a,) = operands
-    return ValueError(f"sqrt: the operand must be >= 0, got {a!r}") if a < 0 else None
 
 
 def _sin_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
@@ -245,6 +246,24 @@ def _dot_forward(ws: Array, xs: Array) -> Array:
     return sequential_sum(ws * xs)  # products rounded one by one, then summed in order
 
 
+def _layer_forward(ws: Array, xs: Array) -> Array:
+    """dot for a layer, as one matrix product W @ X where the layout allows.
+
+    The layout of a layer's neurons: weights the same for every example, (k, n, 1), against
+    inputs shared by every neuron, (1, n, B), or the other way round.  BLAS adds each node's
+    n products in its own order, not left to right: the results may differ from the eager
+    engine's in the last bits.
+    """
+    out: Array
+    if ws.shape[2] == 1 and xs.shape[0] == 1:
+        out = ws[:, :, 0] @ xs[0]
+    elif xs.shape[2] == 1 and ws.shape[0] == 1:
+        out = xs[:, :, 0] @ ws[0]
+    else:
+        out = _dot_forward(ws, xs)
+    return out
+
+
 def _dot_partial(g: Array, other: Array, shape: tuple[int, ...]) -> Array:
     """g * other reduced to ``shape``, as one matrix product where the layout allows.
 
@@ -272,35 +291,72 @@ def _dot_backward(g: Array, out: Array, ws: Array, xs: Array, wanted: Wanted) ->
     )
 
 
-def _kernel(
-    name: str,
-    forward: Callable[..., Array],
-    backward: Callable[..., Partials],
-    blocks: int = 1,
-    domain_error: Callable[[list[float]], Exception | None] | None = None,
-    operand_names: tuple[str, ...] = ("operand",),
-) -> Kernel:
-    return Kernel(name, blocks, forward, backward, domain_error, operand_names)
+def _logsumexp_forward(terms: Array) -> Array:
+    # The eager rule: shifted by each node's largest operand, exp, summed left to right, log.
+    top = terms.max(axis=1)
+    out: Array = top + np.log(sequential_sum(np.exp(terms - top[:, None, :])))
+    return out
+
+
+def _logsumexp_backward(g: Array, out: Array, terms: Array, wanted: Wanted) -> Partials:
+    # The softmax weights, as the eager partials: exp(x_i - max) / Σ_j exp(x_j - max).
+    exps = np.exp(terms - terms.max(axis=1, keepdims=True))
+    weights = exps / sequential_sum(exps)[:, None, :]
+    return (reduce_to(g[:, None, :] * weights, terms.shape),)
+
+
+def _select_positions(index: Array, n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Each index as a position among n values, and whether it is one (whole, in range)."""
+    position = np.clip(index, 0, n - 1).astype(np.intp)
+    return position, position == index
+
+
+def _select_forward(index: Array, values: Array) -> Array:
+    position, valid = _select_positions(index, values.shape[1])
+    picked = np.take_along_axis(values, position[:, None, :], axis=1)[:, 0, :]
+    return np.where(valid, picked, np.nan)  # NaN outside the domain, as the eager forward
+
+
+def _select_backward(g: Array, out: Array, index: Array, values: Array, wanted: Wanted) -> Partials:
+    # 1 for the chosen value, 0 for the others and for the index (see primitives.py);
+    # a 0/1 factor, as relu's, so an inf or NaN gradient is not silently dropped.
+    n = values.shape[1]
+    chosen = np.arange(n)[None, :, None] == _select_positions(index, n)[0][:, None, :]
+    return (
+        _partial(g, 0.0, index.shape) if wanted[0] else None,
+        reduce_to(g[:, None, :] * chosen, values.shape) if wanted[1] else None,
+    )
+
+
+_SCALAR, _PAIR, _VECTOR = (False,), (False, False), (True,)
 
 
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in (
-        _kernel("add", _add_forward, _add_backward, 2, operand_names=("left", "right")),
-        _kernel("mul", _mul_forward, _mul_backward, 2, operand_names=("left", "right")),
-        _kernel("pow", _pow_forward, _pow_backward, 2, _pow_domain_error, ("base", "exponent")),
-        _kernel("exp", np.exp, _exp_backward),
-        _kernel("log", np.log, _log_backward, domain_error=_log_domain_error),
-        _kernel("sqrt", np.sqrt, _sqrt_backward, domain_error=_sqrt_domain_error),
-        _kernel("sin", np.sin, _sin_backward),
-        _kernel("cos", np.cos, _cos_backward),
-        _kernel("tanh", np.tanh, _tanh_backward),
-        _kernel("sigmoid", _sigmoid_forward, _sigmoid_backward),
-        _kernel("relu", _relu_forward, _relu_backward),
-        _kernel("abs", np.abs, _abs_backward),
-        _kernel("hard_sigmoid", _hard_sigmoid_forward, _hard_sigmoid_backward),
-        _kernel("sum", _sum_forward, _sum_backward, 1, operand_names=("terms",)),
-        _kernel("dot", _dot_forward, _dot_backward, 2, operand_names=("ws", "xs")),
+        Kernel("add", _PAIR, _add_forward, _add_backward, ("left", "right")),
+        Kernel("mul", _PAIR, _mul_forward, _mul_backward, ("left", "right")),
+        Kernel("pow", _PAIR, _pow_forward, _pow_backward, ("base", "exponent")),
+        Kernel("exp", _SCALAR, np.exp, _exp_backward),
+        Kernel("log", _SCALAR, np.log, _log_backward),
+        Kernel("sqrt", _SCALAR, np.sqrt, _sqrt_backward),
+        Kernel("sin", _SCALAR, np.sin, _sin_backward),
+        Kernel("cos", _SCALAR, np.cos, _cos_backward),
+        Kernel("tanh", _SCALAR, np.tanh, _tanh_backward),
+        Kernel("sigmoid", _SCALAR, _sigmoid_forward, _sigmoid_backward),
+        Kernel("relu", _SCALAR, _relu_forward, _relu_backward),
+        Kernel("abs", _SCALAR, np.abs, _abs_backward),
+        Kernel("hard_sigmoid", _SCALAR, _hard_sigmoid_forward, _hard_sigmoid_backward),
+        Kernel("sum", _VECTOR, _sum_forward, _sum_backward, ("terms",)),
+        Kernel("dot", (True, True), _dot_forward, _dot_backward, ("ws", "xs")),
+        Kernel("logsumexp", _VECTOR, _logsumexp_forward, _logsumexp_backward, ("terms",)),
+        Kernel(
+            "select", (False, True), _select_forward, _select_backward, ("index", "values"), True
+        ),
     )
 }
 """Every primitive's numpy kernel, by the name it has in ``autograd.PRIMITIVES``."""
+
+LAYER = Kernel("dot", (True, True), _layer_forward, _dot_backward, ("ws", "xs"))
+"""The ``dot`` kernel of a *layer*: a group of dot nodes that share one operand block, run
+as one matrix product (``Strategy.matmul``); elsewhere ``KERNELS["dot"]`` runs."""

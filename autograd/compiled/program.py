@@ -13,13 +13,21 @@ At trace time, each operand block's row indices are turned into the cheapest way
 them: a slice view when the rows are consecutive, one shared row broadcast when every node
 of the group reads the same operands (the inputs of a layer), else a gather; and the
 matching way to add gradients back: a slice ``+=``, a gather ``+=`` when no row repeats,
-else a sorted ``np.add.reduceat``.  ``Strategy`` switches each of these off, for
-``benchmarks/bench_compile_steps.py`` to measure what it gains.
+else a sorted ``np.add.reduceat``.
+
+A *layer* is a group of two or more ``dot`` nodes at one depth that share one operand
+block (the same inputs, in the same order) while their other block is the same for every
+example (their weights): the neurons of a dense layer, found in any graph, however it was
+written.  Its step reads the weights as a (k, n) matrix and the shared inputs as (n, B), and
+runs one matrix product forward (``LAYER``) and two backward.  ``Strategy`` switches each
+of these optimisations off, for ``benchmarks/bench_compile_steps.py`` to measure what it
+gains.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +35,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Value
+from ..primitives import PRIMITIVES, Undefined, result_error
 from .graph import CONSTANT, PARAMETER, PLACEHOLDER, Graph, Node
-from .kernels import KERNELS, Array, Kernel, reduce_to
+from .kernels import KERNELS, LAYER, Array, Kernel, reduce_to
 
 __all__ = ["Strategy", "Program", "schedule"]
 
@@ -45,7 +54,10 @@ class Strategy:
     * ``invariant``: operations on parameters and constants only run once per batch;
     * ``patterns``: consecutive rows as slice views, shared rows broadcast, and the matrix
       products of a layer's backward pass;
-    * ``rewrite``: the exact sum and dot merging done at trace time (``graph.trace``).
+    * ``rewrite``: the exact sum and dot merging done at trace time (``graph.trace``);
+    * ``matmul``: each layer in a step of its own, run forward as one matrix product
+      (its shared inputs are read as one block only with ``patterns``).  The one
+      optimisation that changes results: BLAS sums in its own order (last bits only).
     """
 
     grouped: bool = True
@@ -53,6 +65,7 @@ class Strategy:
     invariant: bool = True
     patterns: bool = True
     rewrite: bool = True
+    matmul: bool = True
 
 
 def _copy_forward(a: Array) -> Array:
@@ -64,7 +77,7 @@ def _copy_backward(g: Array, out: Array, a: Array, wanted: tuple[bool, ...]) -> 
 
 
 # Puts fixed values into per-example rows where an operand block mixes both kinds.
-_BROADCAST = Kernel("broadcast", 1, _copy_forward, _copy_backward)
+_BROADCAST = Kernel("broadcast", (False,), _copy_forward, _copy_backward)
 
 
 def _is_range(rows: np.ndarray[Any, Any]) -> bool:
@@ -191,12 +204,7 @@ class _Step:
 
 def _blocks(node: Node) -> list[tuple[int, ...]]:
     """A node's operands grouped as its kernel takes them."""
-    if node.op == "dot":
-        half = len(node.operands) // 2
-        return [node.operands[:half], node.operands[half:]]
-    if node.op == "sum":
-        return [node.operands]
-    return [(i,) for i in node.operands]
+    return KERNELS[node.op].split(node.operands)
 
 
 @dataclass
@@ -212,23 +220,41 @@ class Program:
     n_placeholders: int
     outputs: list[tuple[int, int]]  # (buffer, row) of each output
 
-    def forward(self, inputs: Array) -> tuple[list[Array], list[tuple[Array, ...]]]:
-        """Run every step on ``inputs`` (placeholders by examples); return buffers, operands."""
-        width = inputs.shape[1]
+    def forward(
+        self, parameters: Array, batches: list[Array]
+    ) -> tuple[list[Array], list[tuple[Array, ...]]]:
+        """Run every step; return the buffers and each step's operands (for backward).
+
+        ``parameters`` holds the parameters' values, in the order of ``self.parameters``;
+        ``batches`` one checked array per argument, one row per example.
+        """
+        width = batches[0].shape[0] if batches else 1
         fixed: Array = np.empty((self.fixed_rows, 1))
         n = len(self.parameters)
-        fixed[:n, 0] = [p.data for p in self.parameters]
+        fixed[:n, 0] = parameters
         fixed[n : n + self.constants.size, 0] = self.constants
         varying: Array = np.empty((self.varying_rows, width))
-        varying[: self.n_placeholders] = inputs
+        row = 0
+        for array in batches:
+            size = array[0].size if array.ndim > 1 else 1
+            varying[row : row + size] = array.reshape(width, size).T
+            row += size
         values: list[Array] = [varying, fixed]
+        # A NaN parameter (the only data nothing has checked) raises no floating-point
+        # error in numpy: then every step is checked, to fail where eager fails.
+        check_all = bool(np.isnan(parameters).any())
         saved = []
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            try:
-                for step in self.steps:
+            for i, step in enumerate(self.steps):
+                try:
                     saved.append(step.forward(values))
-            except FloatingPointError:
-                raise self._forward_error(values, len(saved)) from None
+                except FloatingPointError:
+                    raise self._forward_error(values, i) or self._unexplained(step) from None
+                if (check_all and step.kernel is not _BROADCAST) or step.kernel.checked:
+                    result = values[step.out][step.start : step.stop]
+                    error = None if np.isfinite(result).all() else self._forward_error(values, i)
+                    if error is not None:
+                        raise error
         return values, saved
 
     def results(self, values: list[Array]) -> Array:
@@ -272,7 +298,15 @@ class Program:
             values.extend(np.atleast_1d(picked).tolist())
         return values
 
-    def _forward_error(self, values: list[Array], failed: int) -> Exception:
+    def _unexplained(self, step: _Step) -> Exception:
+        return ValueError(f"compile: {step.kernel.name} produced inf or NaN")
+
+    def _forward_error(self, values: list[Array], failed: int) -> Exception | None:
+        """The eager engine's error for the first non-finite result of step ``failed``.
+
+        None if there is none: every non-finite result is inf from an infinite operand,
+        which the eager engine allows too.
+        """
         step = self.steps[failed]
         with np.errstate(all="ignore"):
             operands = tuple(read.gather(values) for read in step.reads)
@@ -280,21 +314,13 @@ class Program:
                 step.kernel.forward(*operands),
                 (len(step.nodes), values[step.out].shape[1]),
             )
+        prim = PRIMITIVES[step.kernel.name]  # a copy step never fails
         for row, column in np.argwhere(~np.isfinite(result)).tolist():
             args = self._operands_of(operands, row, column)
-            if not all(math.isfinite(a) for a in args) and not math.isnan(result[row, column]):
-                continue  # inf in, inf out: allowed, as in the eager engine
-            error = step.kernel.domain_error(args) if step.kernel.domain_error else None
-            shown = ", ".join(repr(a) for a in args[:4]) + (", ..." if len(args) > 4 else "")
-            if error is None:
-                if math.isnan(result[row, column]):
-                    error = ValueError(f"{step.kernel.name}: the result is NaN for ({shown})")
-                else:
-                    error = OverflowError(
-                        f"{step.kernel.name}: the result overflows a float for ({shown})"
-                    )
-            return type(error)(f"compile: {self._where(step, column)}: {error}")
-        return ValueError(f"compile: {step.kernel.name} produced inf or NaN")
+            error = result_error(prim, args, float(result[row, column]))
+            if error is not None:  # else inf from inf: allowed, as in the eager engine
+                return type(error)(f"compile: {self._where(step, column)}: {error}")
+        return None
 
     def _backward_error(
         self, values: list[Array], saved: list[tuple[Array, ...]], seed: float
@@ -336,10 +362,10 @@ class Program:
             name = step.kernel.operand_names[min(index, len(step.kernel.operand_names) - 1)]
             where = self._where(step, column)
             if math.isnan(c[tuple(position)]):
+                undefined = Undefined(step.kernel.name, name, tuple(args))
                 return ValueError(
-                    f"compile: backward, {where}: {step.kernel.name}: the derivative with "
-                    f"respect to the {name} is undefined or infinite at ({shown}), and a "
-                    "parameter's gradient flows through it"
+                    f"compile: backward, {where}: {undefined.describe()}, and a parameter's "
+                    "gradient flows through it"
                 )
             return OverflowError(
                 f"compile: backward, {where}: {step.kernel.name}: the gradient with respect "
@@ -348,14 +374,38 @@ class Program:
         return None
 
 
+def _layer_key(node: Node, home: list[int]) -> tuple[int, tuple[int, ...]] | None:
+    """What a dot node shares with the other neurons of its layer, if it can be one.
+
+    That is its block of operands that vary (its inputs), when its other block is the same
+    for every example (its weights), and which of the two blocks it is; None otherwise.
+    """
+    if node.op != "dot":
+        return None
+    blocks = _blocks(node)
+    for side, (same, shared) in enumerate((blocks, blocks[::-1])):
+        if all(home[j] == _FIXED for j in same) and any(home[j] == _VARYING for j in shared):
+            return side, shared
+    return None
+
+
 def _groups(
     nodes: list[Node], is_op: list[bool], home: list[int], strategy: Strategy
-) -> list[list[int]]:
-    """The nodes of each step, in the order the steps run: fixed ones first, then by depth.
+) -> list[tuple[list[int], bool]]:
+    """The nodes of each step, in the order the steps run, and whether the step is a layer.
 
-    A node's depth counts operations of its own buffer only: the fixed results are all
-    ready before the first varying step.  Within a step, nodes keep their traced order.
+    Steps run fixed ones first, then by depth.  A node's depth counts operations of its own
+    buffer only: the fixed results are all ready before the first varying step.  Within a
+    step, nodes keep their traced order.  The dot nodes of one layer (``_layer_key``) form
+    a step of their own.
     """
+    layer_keys = [_layer_key(node, home) if strategy.matmul else None for node in nodes]
+    neurons = Counter(key for key in layer_keys if key is not None)
+
+    def in_layer(i: int) -> bool:
+        key = layer_keys[i]
+        return key is not None and neurons[key] > 1
+
     depth = [0] * len(nodes)
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, node in enumerate(nodes):
@@ -366,10 +416,13 @@ def _groups(
         )
         if strategy.grouped:
             key: tuple[Any, ...] = (-home[i], depth[i], node.op, len(node.operands))
+            if in_layer(i):
+                key += (layer_keys[i],)
         else:
             key = (-home[i], i)
         groups.setdefault(key, []).append(i)
-    return [groups[key] for key in sorted(groups, key=lambda k: (k, groups[k][0]))]
+    ordered = [groups[key] for key in sorted(groups, key=lambda k: (k, groups[k][0]))]
+    return [(members, strategy.grouped and in_layer(members[0])) for members in ordered]
 
 
 def schedule(graph: Graph, strategy: Strategy) -> Program:
@@ -384,7 +437,8 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
         for i, node in enumerate(nodes)
     ]
 
-    ordered = _groups(nodes, is_op, home, strategy)
+    grouped = _groups(nodes, is_op, home, strategy)
+    ordered = [members for members, _ in grouped]
 
     # Block modes: a block of a varying step reads the fixed buffer only if all of its
     # operands live there; otherwise its fixed operands get a per-example copy.
@@ -432,19 +486,24 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
 
     live = [node.live for node in nodes]
 
-    def make_step(members: list[int], step_modes: list[int], start: int) -> _Step:
+    def make_step(
+        members: list[int], layer: bool, step_modes: list[int], start: int
+    ) -> _Step:
+        kernel = LAYER if layer else KERNELS[nodes[members[0]].op]
         reads, wanted = [], []
         for b, mode in enumerate(step_modes):
             table = fixed_row if mode == _FIXED else varying_row
             rows = np.array([[table[j] for j in _blocks(nodes[i])[b]] for i in members])
-            if nodes[members[0]].op not in ("sum", "dot"):
-                rows = rows[:, 0]  # one operand per block: shape (k,)
+            if not kernel.vectors[b]:
+                rows = rows[:, 0]  # one operand per node: shape (k,)
             reads.append(_Read(mode, rows, strategy))
             wanted.append(any(live[j] for i in members for j in _blocks(nodes[i])[b]))
-        kernel = KERNELS[nodes[members[0]].op]
         return _Step(kernel, home[members[0]], start, reads, tuple(wanted), members)
 
-    made = [make_step(*args) for args in zip(ordered, modes, starts)]
+    made = [
+        make_step(members, layer, step_modes, start)
+        for (members, layer), step_modes, start in zip(grouped, modes, starts)
+    ]
     steps = [step for step in made if step.out == _FIXED]
     if copy_rows:  # after the fixed steps (it may copy their results), before any use
         sources = np.array([fixed_row[j] for j in copy_rows])
