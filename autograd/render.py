@@ -8,32 +8,47 @@ The DOT text is deterministic: node names come from the traversal order
 (``topological_order``), never from ``id()``, so the same graph gives byte-identical source
 on every run and the source can be diffed and tested.
 
-The ``graphviz`` Python package is imported inside the functions, so importing this module
-(and ``autograd``) never needs it; *rendering* (SVG, PNG, PDF) also needs Graphviz's ``dot``
-program, while ``draw(...).source`` and ``.dot`` files do not.  Without ``dot``, rendering
-raises a ``graphviz.ExecutableNotFound`` (a ``RuntimeError``) whose message is
-``INSTALL_GRAPHVIZ``: how to install Graphviz.
+``autograd`` imports this module only when drawing, so ``import autograd`` does not import
+graphviz.  *Rendering* (SVG, PNG, PDF) also needs Graphviz's ``dot`` program, while
+``draw(...).source`` and ``.dot`` files do not.  ``save`` and ``svg_or_none`` run ``dot``
+themselves, with a time limit: its layout algorithms are superlinear, and a graph that is
+small for ``max_nodes`` can still keep it busy for minutes.
 """
 
 from __future__ import annotations
 
-import functools
+import math
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping
+import re
+import subprocess
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import graphviz
+
+from .checks import real
 from .engine import Value, topological_order
 from .files import write_atomically
 from .primitives import PRIMITIVES
 
-if TYPE_CHECKING:
-    import graphviz
-
-__all__ = ["draw", "save", "svg_or_none", "FORMATS", "INSTALL_GRAPHVIZ", "DEFAULT_MAX_NODES"]
+__all__ = [
+    "draw",
+    "save",
+    "svg_or_none",
+    "FORMATS",
+    "INSTALL_GRAPHVIZ",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
+    "GraphvizNotFound",
+    "RenderTimeout",
+]
 
 DEFAULT_MAX_NODES = 500
 """``draw`` refuses graphs with more Values than this unless ``max_nodes`` says otherwise."""
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds ``save`` and ``svg_or_none`` give Graphviz's ``dot`` before giving up."""
 
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 """File extensions ``save`` understands, and the Graphviz format each one is written in."""
@@ -44,11 +59,48 @@ Rendering needs Graphviz's `dot` program, which was not found on the PATH. Insta
   macOS:         brew install graphviz
   conda:         conda install -c conda-forge graphviz
 Without it, draw(...).source still gives the DOT text, and save(..., "graph.dot") still works."""
-"""The message of the error raised when the ``dot`` program is missing: a subclass of
-``graphviz.ExecutableNotFound``, itself a ``RuntimeError``."""
+"""The message of ``GraphvizNotFound``, raised by ``save`` when the ``dot`` program is missing."""
+
+
+class GraphvizNotFound(graphviz.ExecutableNotFound):  # type: ignore[misc]  # untyped base
+    """``save`` could not find Graphviz's ``dot`` program; the message says how to install it."""
+
+    def __init__(self) -> None:
+        RuntimeError.__init__(self, INSTALL_GRAPHVIZ)  # graphviz's __init__ wants a command
+
+    def __reduce__(self) -> tuple[type[GraphvizNotFound], tuple[()]]:
+        return type(self), ()
+
+
+class RenderTimeout(RuntimeError):
+    """Graphviz's ``dot`` took longer than the time limit; the message gives the graph's size
+    and the ways out."""
+
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _FONT = "Helvetica,Arial,sans-serif"
+
+# Graph attributes, chosen for dot's running time as much as for looks.  dot lays out in
+# ranks; an edge spanning k ranks becomes a chain of k virtual nodes, so a Value used all
+# along a chain (a + a + ... + a, sum(c * x**k)) gives a quadratic number of them, and the
+# network simplex that places them ran for minutes.  nslimit=1 caps its iterations at one
+# per node: graphs of a few hundred Values come out identical.  ordering=out keeps each
+# node's out-edges in the order the DOT text gives them, and draw() writes the operations
+# last to first: a Value's edge to its last use comes first, so the long edges of a Value
+# used along a chain keep their places, outermost first, on every rank they cross, and
+# the network simplex starts close to its answer (3 times faster on fan-ins, about as
+# many crossings elsewhere).  Together: a 100-term fan-in in about a second instead of
+# over five minutes.  Edge labels are xlabels: a "label" on any edge makes dot double
+# every rank, hence every chain (5 to 10 times slower).  mclimit, nslimit1, searchsize,
+# newrank, remincross and splines=line/polyline were measured too, on the graphs of
+# benchmarks/bench_render.py and larger fan-ins, and gained nothing.
+_LAYOUT = {
+    "fontname": _FONT,
+    "nodesep": "0.2",
+    "ranksep": "0.3",
+    "nslimit": "1",
+    "ordering": "out",
+}
 
 # How each kind of node looks; the legend is generated from the same table.
 _ROLE_STYLES: dict[str, dict[str, str]] = {
@@ -72,92 +124,6 @@ _OP_STYLE = {
     "width": "0.3",
     "height": "0.25",
 }
-
-
-def _graphviz() -> Any:
-    """Import the graphviz package, or explain how to install it."""
-    try:
-        import graphviz
-    except ImportError:  # pragma: no cover - graphviz is a dependency of lecturegrad
-        raise ImportError(
-            "drawing graphs needs the graphviz Python package: pip install graphviz"
-        ) from None
-    return graphviz
-
-
-# --- rendering without the dot program --------------------------------------------------
-
-# Methods of graphviz.Digraph that run Graphviz (Jupyter's display goes through pipe, and
-# older graphviz releases have _repr_svg_); the graph draw() returns wraps each of them.
-_RUNS_DOT = ("render", "pipe", "view", "_repr_mimebundle_", "_repr_svg_")
-
-
-@functools.cache
-def _classes() -> tuple[type[Any], type[Any]]:
-    """Make, once, the ``graphviz.Digraph`` subclass ``draw`` returns and its missing-dot error.
-
-    They subclass graphviz's classes, which are imported lazily, hence built here.
-    """
-    graphviz = _graphviz()
-    not_found: type[Any] = type(
-        "GraphvizNotFound",
-        (graphviz.ExecutableNotFound,),
-        {
-            "__module__": __name__,
-            "__doc__": "graphviz.ExecutableNotFound whose message says how to install Graphviz.",
-            "__init__": _not_found_init,
-            "__reduce__": _not_found_reduce,
-        },
-    )
-
-    def explain(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(self, *args, **kwargs)
-            except graphviz.ExecutableNotFound as exc:
-                if isinstance(exc, not_found):
-                    raise  # already explained (view calls render)
-                raise not_found() from exc
-
-        return run
-
-    namespace: dict[str, Any] = {
-        name: explain(getattr(graphviz.Digraph, name))
-        for name in _RUNS_DOT
-        if callable(getattr(graphviz.Digraph, name, None))
-    }
-    namespace.update(
-        __module__=__name__,
-        __doc__="The graphviz.Digraph draw() returns: rendering without Graphviz's dot "
-        "program raises an error that says how to install it.",
-        __reduce_ex__=_graph_reduce_ex,
-    )
-    graph: type[Any] = type("Graph", (graphviz.Digraph,), namespace)
-    return graph, not_found
-
-
-def _not_found_init(self: RuntimeError) -> None:
-    RuntimeError.__init__(self, INSTALL_GRAPHVIZ)
-
-
-def _not_found_reduce(self: RuntimeError) -> tuple[Callable[[], RuntimeError], tuple[()]]:
-    return _graphviz_not_found, ()  # the class is made at run time: pickle by factory
-
-
-def _graphviz_not_found() -> RuntimeError:
-    """A new missing-dot error (a ``graphviz.ExecutableNotFound``) with the install message."""
-    error: RuntimeError = _classes()[1]()
-    return error
-
-
-def _graph_reduce_ex(self: Any, protocol: object) -> tuple[Any, ...]:
-    return _empty_graph, (), dict(vars(self))  # pickle and copy by factory, as above
-
-
-def _empty_graph() -> Any:
-    """An uninitialised instance of the class ``draw`` returns (pickle fills its state in)."""
-    return object.__new__(_classes()[0])
 
 
 # --- labels -----------------------------------------------------------------------------
@@ -193,7 +159,22 @@ def _escape_plain(text: str) -> str:
 
 
 def _number(x: float, digits: int) -> str:
-    return f"{x + 0.0:.{digits}g}"  # + 0.0 shows -0.0 as 0
+    """``x`` to ``digits`` significant digits, or more where fewer would pass it off as a
+    rounder number: tanh(-6) = -0.9999877 shows as -0.99999, not -1."""
+    x += 0.0  # shows -0.0 as 0
+    text = f"{x:.{digits}g}"
+    # "g" drops trailing zeros, so a label with fewer significant digits than asked for reads
+    # as exact: it must be, or get the digits that show it is not.  Up to 15: a difference
+    # beyond that is floating-point round-off (0.1 + 0.2 shows as 0.3).  NaN equals nothing.
+    while digits < 15 and _significant(text) < digits and float(text) != x and not math.isnan(x):
+        digits += 1
+        text = f"{x:.{digits}g}"
+    return text
+
+
+def _significant(text: str) -> int:
+    """How many significant digits a number formatted with "g" shows."""
+    return len(text.partition("e")[0].lstrip("-0.").replace(".", ""))
 
 
 def _value_label(value: Value, digits: int, show_grad: bool, horizontal: bool) -> str:
@@ -350,11 +331,11 @@ def draw(
     ``ValueError`` (pass ``max_nodes=None`` to draw it anyway).  ``groups`` is a mapping
     ``{name: parameter Values}`` or an object with ``parameter_groups()`` (an ``nn`` model);
     each group becomes a cluster, ``"/"`` in a name nests clusters, and every Value listed
-    is drawn as a parameter (even without ``is_parameter``).
+    is drawn as a parameter (even without ``is_parameter``).  Numbers show ``digits``
+    significant digits, or more where fewer would make them look like a rounder number.
 
-    The result is a ``graphviz.Digraph`` subclass whose ``render``, ``pipe``, ``view`` and
-    Jupyter display raise, when Graphviz's ``dot`` program is missing, a
-    ``graphviz.ExecutableNotFound`` with the message ``INSTALL_GRAPHVIZ``.
+    The result is graphviz's own ``Digraph``: its ``render()`` and ``pipe()`` run ``dot``
+    without the time limit ``save`` and ``svg_or_none`` set.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: expected a Value, got {type(root).__name__}")
@@ -364,9 +345,6 @@ def draw(
         raise ValueError(f"draw: digits must be an int from 1 to 17, got {digits!r}")
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
-    graphviz = _graphviz()
-    graph_class = _classes()[0]
-
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
@@ -381,21 +359,23 @@ def draw(
         clusters, group_order, grouped = _assign_clusters(order, _group_mapping(groups))
 
     horizontal = rankdir in ("LR", "RL")
-    graph = graph_class(
+    graph = graphviz.Digraph(
         name="autograd",
-        graph_attr={"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.2", "ranksep": "0.3"},
+        graph_attr={"rankdir": rankdir, **_LAYOUT},
         node_attr={"shape": "record", "fontname": _FONT, "fontsize": "12", "height": "0.3"},
         edge_attr={"arrowsize": "0.6", "fontname": _FONT},
     )
     index = {node: i for i, node in enumerate(order)}
-    # Value.op is the primitive's display symbol ("**" for pow); pow's edges are labelled.
+    # Value.op is the primitive's display symbol ("**" for pow); pow's edges are labelled,
+    # with xlabel (see _LAYOUT).
     operand_names = {p.display: p.operand_names for p in PRIMITIVES.values()}
     role_attrs = {role: _attributes(style) for role, style in _ROLE_STYLES.items()}
     op_attrs = _attributes(_OP_STYLE)
 
     # DOT statements are written as lines (graphviz's per-call quoting would dominate the
     # time on large graphs); every label is escaped, so quoting it is just adding quotes.
-    # Node lines go to one list for the top level and one per cluster; edges come last.
+    # Node lines go to one list for the top level and one per cluster; edges come last,
+    # one string per operation: its operands' edges, then its edge to its result.
     members: dict[tuple[str, ...], list[str]] = {(): []}
     edges: list[str] = []
     for i, node in enumerate(order):
@@ -409,17 +389,19 @@ def draw(
             continue
         lines.append(f'\top{i} [label="{_escape_plain(node.op)}"{op_attrs}]\n')
         names = operand_names.get(node.op, ())
-        for k, child in enumerate(node.children):
-            label = f' [label="{names[k]}" fontsize=9]' if k < len(names) else ""
-            edges.append(f"\tv{index[child]} -> op{i}{label}\n")
-        edges.append(f"\top{i} -> v{i}\n")
+        operands = "".join(
+            f"\tv{index[child]} -> op{i}"
+            + (f' [xlabel="{names[k]}" fontsize=9]\n' if k < len(names) else "\n")
+            for k, child in enumerate(node.children)
+        )
+        edges.append(f"{operands}\top{i} -> v{i}\n")
 
     graph.body.extend(members.pop(()))
     if members:
-        _add_clusters(graph, graphviz, members, group_order)
+        _add_clusters(graph, members, group_order)
     if legend:
         graph.body.append(f"\tlegend [label={_legend_label()} fontsize=9 shape=plaintext]\n")
-    graph.body.extend(edges)
+    graph.body.extend(reversed(edges))  # the last operation first: see _LAYOUT
     return graph
 
 
@@ -429,8 +411,7 @@ def _attributes(style: Mapping[str, str]) -> str:
 
 
 def _add_clusters(
-    graph: Any,
-    graphviz: Any,
+    graph: graphviz.Digraph,
     members: dict[tuple[str, ...], list[str]],
     group_order: list[tuple[str, ...]],
 ) -> None:
@@ -447,7 +428,7 @@ def _add_clusters(
                 children[prefix[:-1]].append(prefix)
     numbers = {path: k for k, path in enumerate(path for path in children if path)}
 
-    def build(path: tuple[str, ...]) -> Any:
+    def build(path: tuple[str, ...]) -> graphviz.Digraph:
         cluster = graphviz.Digraph(
             name=f"cluster_{numbers[path]}",
             graph_attr={
@@ -473,15 +454,19 @@ def _add_clusters(
 def save(
     graph: Value | graphviz.Graph | graphviz.Digraph | graphviz.Source,
     path: str | os.PathLike[str],
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **draw_options: Any,
 ) -> Path:
     """Write a Value's graph (or a ``draw`` result) to ``path``; the extension picks the format.
 
-    ``.svg``, ``.png`` and ``.pdf`` need Graphviz's ``dot`` program (without it, a
-    ``graphviz.ExecutableNotFound``, a ``RuntimeError``, says how to install it); ``.dot``
-    writes the DOT source.  The file is written atomically (a temporary file renamed over
-    ``path``), and missing parent folders are created.
-    ``draw_options`` are passed to ``draw`` when ``graph`` is a Value.
+    ``.svg``, ``.png`` and ``.pdf`` run Graphviz's ``dot`` program: without it,
+    ``GraphvizNotFound`` (a ``graphviz.ExecutableNotFound``) says how to install it; if it
+    takes more than ``timeout`` seconds (None: no limit), it is stopped and
+    ``RenderTimeout`` says how large the graph is and what to do.  ``.dot`` writes the DOT
+    source.  The file is written atomically (a temporary file renamed over ``path``), and
+    missing parent folders are created.  ``draw_options`` are passed to ``draw`` when
+    ``graph`` is a Value.
     """
     target = Path(path)
     fmt = FORMATS.get(target.suffix.lower())
@@ -490,44 +475,93 @@ def save(
             f"save: cannot tell the format of {str(target)!r} from its extension; "
             f"use one of {', '.join(FORMATS)}"
         )
-    graphviz = _graphviz()
+    seconds = _seconds(timeout, "save")
+    value = None  # what was drawn, if known: the timeout message counts its Values
     if isinstance(graph, Value):
-        graph = draw(graph, **draw_options)
+        value, graph = graph, draw(graph, **draw_options)
     elif draw_options:
         raise TypeError("save: draw options can only be given with a Value, not a graph")
     if not isinstance(graph, (graphviz.Graph, graphviz.Digraph, graphviz.Source)):
         raise TypeError(f"save: expected a Value or a graphviz graph, got {type(graph).__name__}")
+    source = graph.source
     if fmt == "dot":
-        data = graph.source.encode("utf-8")
-    else:
-        try:
-            data = graph.pipe(format=fmt)
-        except graphviz.ExecutableNotFound as exc:
-            if isinstance(exc, _classes()[1]):
-                raise  # draw()'s graph explained it already
-            raise _graphviz_not_found() from exc
-        except graphviz.CalledProcessError as exc:
-            detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
-            raise RuntimeError(f"save: Graphviz's dot failed to write {fmt}: {detail}") from exc
+        return write_atomically(target, source)
+    try:
+        data = _run_dot(source, fmt, seconds)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderTimeout(_too_slow(source, value, exc.timeout)) from None
     return write_atomically(target, data)
 
 
-def svg_or_none(value: Value) -> str | None:
-    """The graph behind ``value`` as SVG text, or None without Graphviz or past ``max_nodes``.
+def svg_or_none(value: Value, *, timeout: float | None = DEFAULT_TIMEOUT) -> str | None:
+    """The graph behind ``value`` as SVG text, or None if it cannot be drawn in time.
 
-    ``Value._repr_svg_`` calls this, so in Jupyter a Value displays as its graph; when this
-    returns None, Jupyter shows the ``repr`` instead.
+    None means: more than ``max_nodes`` Values, no Graphviz, ``dot`` failing, or ``dot``
+    taking more than ``timeout`` seconds (None: no limit).  ``Value._repr_svg_`` calls this,
+    so in Jupyter a Value displays as its graph, or else as its ``repr``, and a cell never
+    hangs on a slow layout.
     """
-    try:
-        graphviz = _graphviz()
-    except ImportError:
-        return None
+    seconds = _seconds(timeout, "svg_or_none")
     try:
         graph = draw(value)
     except ValueError:  # too many nodes for a picture
         return None
     try:
-        svg: str = graph.pipe(format="svg", encoding="utf-8")
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+        return _run_dot(graph.source, "svg", seconds).decode("utf-8")
+    except (RuntimeError, subprocess.TimeoutExpired):
         return None
-    return svg
+
+
+def _seconds(timeout: object, operation: str) -> float | None:
+    """``timeout`` checked: None (no limit) or a positive, finite number of seconds."""
+    if timeout is None:
+        return None
+    return real(
+        timeout, operation, "timeout", positive=True, expected="a number of seconds or None"
+    )
+
+
+def _run_dot(source: str, fmt: str, timeout: float | None) -> bytes:
+    """``source`` rendered to ``fmt`` by Graphviz's ``dot``, which is killed after ``timeout``
+    seconds (``subprocess.TimeoutExpired``)."""
+    # Not graphviz's pipe(): it has no time limit.
+    try:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except FileNotFoundError as exc:
+        raise GraphvizNotFound() from exc
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"save: Graphviz's dot failed to write {fmt}: {detail}")
+    return done.stdout
+
+
+def _too_slow(source: str, value: Value | None, timeout: float) -> str:
+    """The message of ``RenderTimeout``: the graph's size and the ways out."""
+    nodes, edges = _size(source)
+    values = "" if value is None else f"{len(topological_order(value)):,} Values, "
+    return (
+        f"save: Graphviz's dot did not finish within {timeout:g} s on a graph of {values}"
+        f"{nodes:,} nodes and {edges:,} edges, and was stopped. Draw a smaller graph (a "
+        "sub-expression, e.g. one neuron's output; draw(..., max_nodes=N) refuses graphs of "
+        'more than N Values), write the DOT text instead (a ".dot" path), or give dot more '
+        "time (e.g. timeout=60; timeout=None for no limit)."
+    )
+
+
+# One DOT statement per line, as draw() and the graphviz package write them; quoted strings
+# and HTML labels are blanked first, since their text may contain anything.
+_LABEL_TEXT = re.compile(r'"(?:[^"\\]|\\.)*"|<.*>')
+_NODE_STATEMENT = re.compile(r"\s*(?!(?:graph|node|edge|subgraph)\b)\w+\s*(?:\[|;|$)")
+
+
+def _size(source: str) -> tuple[int, int]:
+    """How many node and edge statements the DOT text has (an edge chain a -> b -> c is two)."""
+    nodes = edges = 0
+    for line in source.splitlines():
+        line = _LABEL_TEXT.sub("x", line)
+        arrows = line.count("->") + line.count("--")
+        edges += arrows
+        nodes += not arrows and _NODE_STATEMENT.match(line) is not None
+    return nodes, edges

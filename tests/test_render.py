@@ -1,12 +1,17 @@
-"""Graph drawing: the DOT text draw() builds, rendering with Graphviz, save(), Jupyter's hook."""
+"""Graph drawing: the DOT text draw() builds, rendering with Graphviz, save(), Jupyter's hook.
+
+Tests that run Graphviz's ``dot`` take the ``graphviz_dot`` fixture (conftest.py): without
+``dot`` they skip, saying so, except under CI, where they fail.  Time limits are tested with a
+fake ``dot`` on the PATH, never by timing the real one.
+"""
 
 from __future__ import annotations
 
 import copy
+import math
 import os
 import pickle
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,18 +23,18 @@ import pytest
 
 import autograd
 from autograd import Value, dot, render, topological_order
-from autograd.render import INSTALL_GRAPHVIZ, draw, save, svg_or_none
+from autograd.render import (
+    DEFAULT_TIMEOUT,
+    INSTALL_GRAPHVIZ,
+    GraphvizNotFound,
+    RenderTimeout,
+    draw,
+    save,
+    svg_or_none,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parent.parent
-
-
-def require_dot() -> None:
-    """Skip without Graphviz's dot program, except under CI, where it must be installed."""
-    if shutil.which("dot") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot program is missing, and CI must render graphs")
-        pytest.skip("Graphviz's dot program is not installed")
 
 
 # --- reading the DOT text -------------------------------------------------------------------
@@ -111,13 +116,13 @@ def test_small_graph_nodes_edges_and_labels() -> None:
         "v4": "{ data 4 | grad 1 }",
     }
     assert ops(source) == {"op2": "*", "op4": "+"}
-    assert edges(source) == [
-        ("v0", "op2"),
-        ("v1", "op2"),
-        ("op2", "v2"),
+    assert edges(source) == [  # the last operation first (see the layout test)
         ("v2", "op4"),
         ("v3", "op4"),
         ("op4", "v4"),
+        ("v0", "op2"),
+        ("v1", "op2"),
+        ("op2", "v2"),
     ]
 
 
@@ -143,6 +148,46 @@ def test_data_and_grad_use_four_significant_digits_by_default() -> None:
     assert "{ x | data 0.333333 | grad 3000 }" in six.values()
     tiny = Value(1.234567e-7, label="t")
     assert "{ t | data 1.235e-07 | grad 0 }" in values(draw(tiny).source).values()
+
+
+def data_label(x: float, digits: int = 4) -> str:
+    """The ``data ...`` field draw() shows for a Value holding ``x``."""
+    drawn = draw(Value(x), digits=digits, show_grad=False, rankdir="TB")  # no braces in TB
+    (text,) = values(drawn.source).values()
+    return text
+
+
+def test_a_value_near_a_round_number_is_not_shown_as_that_number() -> None:
+    x = Value(-6.0, label="x")
+    t = x.tanh()  # -0.99998771..., which four digits would round to -1
+    t.backward()
+    assert values(draw(t, legend=False).source) == {
+        "v0": "{ x | data -6 | grad 2.458e-05 }",
+        "v1": "{ data -0.99999 | grad 1 }",
+    }
+    assert data_label(-1.0) == "data -1"  # exactly -1 stays short
+    assert data_label(math.tanh(-20.0)) == "data -1"  # tanh(-20) is -1.0 in floating point
+    assert data_label(1.00001) == "data 1.00001"
+    assert data_label(2.5000001) == "data 2.5000001"
+    assert data_label(0.12301) == "data 0.12301"  # not 0.123, which looks exact too
+    assert data_label(10000.4) == "data 10000"  # not 1e+04, which would read as exact
+    assert data_label(0.1234) == "data 0.1234"  # four digits shown: it reads as rounded
+    assert data_label(-0.99998771, digits=6) == "data -0.999988"
+
+
+def test_floating_point_round_off_does_not_lengthen_a_label() -> None:
+    assert 0.1 + 0.2 != 0.3
+    assert data_label(0.1 + 0.2) == "data 0.3"
+    assert data_label(0.9**3) == "data 0.729"  # 0.7290000000000001
+    assert data_label(1 + 1e-15) == "data 1"
+    assert data_label(1 + 1e-13) == "data 1.0000000000001"
+
+
+def test_infinite_and_nan_numbers_are_shown_as_such() -> None:
+    assert data_label(math.inf) == "data inf"
+    v = Value(1.0, label="v")
+    v.grad = math.nan
+    assert values(draw(v).source)["v0"] == "{ v | data 1 | grad nan }"
 
 
 def test_negative_zero_is_shown_as_zero() -> None:
@@ -208,8 +253,28 @@ def test_reused_intermediate_is_drawn_once() -> None:
 def test_pow_edges_name_base_and_exponent() -> None:
     x = Value(3.0, label="x")
     source = draw(x**2).source
-    assert '\tv0 -> op2 [label="base" fontsize=9]' in source
-    assert '\tv1 -> op2 [label="exponent" fontsize=9]' in source
+    assert '\tv0 -> op2 [xlabel="base" fontsize=9]' in source
+    assert '\tv1 -> op2 [xlabel="exponent" fontsize=9]' in source
+
+
+def test_the_layout_settings_that_keep_dot_fast_are_in_the_source() -> None:
+    x = Value(3.0, label="x")
+    y = sum(c * x**k for k, c in enumerate([0.5, 0.25, 0.125]))
+    assert isinstance(y, Value)
+    source = draw(y).source
+    (graph_line,) = [line for line in source.splitlines() if line.startswith("\tgraph [")]
+    assert "nslimit=1" in graph_line  # caps dot's network simplex, quadratic on fan-ins
+    assert "ordering=out" in graph_line  # keeps each node's out-edges in the written order
+    assert "rankdir=LR" in graph_line
+    # ... which is the last use first: x's edges go to the **s from x**2 down to x**0.
+    order = topological_order(y)
+    name = {v: f"v{i}" for i, v in enumerate(order)}
+    powers = [f"op{i}" for i, v in enumerate(order) if v.op == "**"]
+    assert [head for tail, head in edges(source) if tail == name[x]] == powers[::-1]
+    # A "label" on any edge would double every rank: edges are named with xlabel only.
+    edge_attrs = [m.group(3) or "" for m in map(EDGE.match, source.splitlines()) if m]
+    assert any("xlabel=" in attrs for attrs in edge_attrs)
+    assert not any(re.search(r"(?<!x)label=", attrs) for attrs in edge_attrs)
 
 
 def test_the_same_graph_gives_byte_identical_source() -> None:
@@ -488,8 +553,7 @@ def svg_texts(svg: str) -> list[str]:
     return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
-def test_escaped_labels_render_literally() -> None:
-    require_dot()
+def test_escaped_labels_render_literally(graphviz_dot: str) -> None:
     x = Value(1.0, label=NASTY)
     w = Value(2.0, label="w")
     w.is_parameter = True
@@ -500,8 +564,7 @@ def test_escaped_labels_render_literally() -> None:
     assert '<b>"cluster" & \\n' in texts
 
 
-def test_a_label_with_a_newline_becomes_two_lines() -> None:
-    require_dot()
+def test_a_label_with_a_newline_becomes_two_lines(graphviz_dot: str) -> None:
     svg = draw(Value(1.0, label="two\nlines")).pipe(format="svg", encoding="utf-8")
     texts = svg_texts(svg)
     assert "two" in texts and "lines" in texts
@@ -514,8 +577,7 @@ def svg_groups(svg: str, kind: str) -> list[ET.Element]:
     return [g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == kind]
 
 
-def test_rendered_svg_has_one_node_per_value_and_op() -> None:
-    require_dot()
+def test_rendered_svg_has_one_node_per_value_and_op(graphviz_dot: str) -> None:
     loss, groups, _ = two_layer_net()
     order = topological_order(loss)
     n_ops = sum(not v.is_leaf for v in order)
@@ -535,9 +597,11 @@ def test_rendered_svg_has_one_node_per_value_and_op() -> None:
     ("suffix", "magic"),
     [(".svg", b"<?xml"), (".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"), (".dot", b"digraph")],
 )
-def test_save_picks_the_format_by_extension(tmp_path: Path, suffix: str, magic: bytes) -> None:
+def test_save_picks_the_format_by_extension(
+    tmp_path: Path, suffix: str, magic: bytes, request: pytest.FixtureRequest
+) -> None:
     if suffix != ".dot":
-        require_dot()
+        request.getfixturevalue("graphviz_dot")
     _, _, _, out = abc()
     path = save(out, tmp_path / f"graph{suffix.upper()}")  # the extension's case is ignored
     assert path.read_bytes().startswith(magic)
@@ -600,55 +664,27 @@ def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(empty))
 
 
+def assert_says_how_to_install_graphviz(error: BaseException) -> None:
+    """save()'s missing-dot error: graphviz's own exception type, with the install message."""
+    assert type(error) is GraphvizNotFound
+    assert isinstance(error, graphviz.ExecutableNotFound)  # callers catching it still work
+    assert isinstance(error, RuntimeError)  # so does the command line, which catches these
+    message = str(error)
+    assert message == INSTALL_GRAPHVIZ
+    for command in ("sudo apt-get install graphviz", "brew install graphviz", "conda install"):
+        assert command in message
+    assert "conda install -c conda-forge graphviz" in message
+    assert ".source" in message
+    assert isinstance(error.__cause__, FileNotFoundError)  # what running dot met
+
+
 @pytest.mark.usefixtures("no_dot")
 @pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
 def test_missing_dot_says_how_to_install_graphviz(tmp_path: Path, suffix: str) -> None:
     with pytest.raises(RuntimeError) as info:
         save(Value(1.0), tmp_path / f"graph{suffix}")
-    message = str(info.value)
-    assert message == INSTALL_GRAPHVIZ
-    assert "sudo apt-get install graphviz" in message
-    assert "brew install graphviz" in message
-    assert "conda install -c conda-forge graphviz" in message
-    assert ".source" in message
-    assert isinstance(info.value.__cause__, graphviz.ExecutableNotFound)
-    assert [p.name for p in tmp_path.iterdir()] == ["empty-path"]
-
-
-def assert_says_how_to_install_graphviz(error: BaseException) -> None:
-    """The missing-dot error: graphviz's own exception type, with the install message."""
-    assert isinstance(error, graphviz.ExecutableNotFound)  # callers catching it still work
-    assert isinstance(error, RuntimeError)
-    message = str(error)
-    assert message == INSTALL_GRAPHVIZ
-    for command in ("sudo apt-get install graphviz", "brew install graphviz", "conda install"):
-        assert command in message
-    assert ".source" in message
-    cause = error.__cause__
-    assert isinstance(cause, graphviz.ExecutableNotFound)  # graphviz's original is kept
-    assert "failed to execute" in str(cause)
-
-
-@pytest.mark.usefixtures("no_dot")
-@pytest.mark.parametrize(
-    "use",
-    [
-        pytest.param(lambda g, d: g.render(d / "graph", format="svg"), id="render"),
-        pytest.param(lambda g, d: g.render(d / "graph", format="png", view=True), id="render-view"),
-        pytest.param(lambda g, d: g.view(d / "graph"), id="view"),
-        pytest.param(lambda g, d: g.pipe(format="svg"), id="pipe"),
-        pytest.param(lambda g, d: g.pipe(format="svg", encoding="utf-8"), id="pipe-text"),
-        pytest.param(lambda g, d: g._repr_mimebundle_(), id="jupyter"),
-        pytest.param(lambda g, d: g._repr_mimebundle_(include=["image/png"]), id="jupyter-png"),
-    ],
-)
-def test_rendering_a_drawing_without_dot_says_how_to_install_graphviz(
-    tmp_path: Path, use: Callable[[graphviz.Digraph, Path], object]
-) -> None:
-    _, _, _, out = abc()
-    with pytest.raises(graphviz.ExecutableNotFound) as info:
-        use(draw(out), tmp_path)
     assert_says_how_to_install_graphviz(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["empty-path"]
 
 
 @pytest.mark.usefixtures("no_dot")
@@ -662,45 +698,44 @@ def test_save_without_dot_raises_the_same_error_for_a_value_or_a_drawing(tmp_pat
 
 
 @pytest.mark.usefixtures("no_dot")
-def test_the_missing_dot_error_survives_pickling() -> None:  # e.g. from a worker process
-    with pytest.raises(RuntimeError) as info:
-        draw(Value(1.0)).pipe(format="svg")
+def test_the_missing_dot_error_survives_pickling(tmp_path: Path) -> None:  # e.g. from a worker
+    with pytest.raises(GraphvizNotFound) as info:
+        save(Value(1.0), tmp_path / "graph.svg")
     again = pickle.loads(pickle.dumps(info.value))
-    assert type(again) is type(info.value)
+    assert type(again) is GraphvizNotFound
     assert str(again) == INSTALL_GRAPHVIZ
 
 
-def test_draw_returns_a_digraph_whose_source_is_plain_dot() -> None:
+@pytest.mark.usefixtures("no_dot")
+@pytest.mark.parametrize(
+    "use",
+    [
+        pytest.param(lambda g, d: g.render(d / "graph", format="svg"), id="render"),
+        pytest.param(lambda g, d: g.view(d / "graph"), id="view"),
+        pytest.param(lambda g, d: g.pipe(format="svg"), id="pipe"),
+        pytest.param(lambda g, d: g._repr_mimebundle_(), id="jupyter"),
+    ],
+)
+def test_a_drawing_run_directly_without_dot_raises_graphviz_own_error(
+    tmp_path: Path, use: Callable[[graphviz.Digraph, Path], object]
+) -> None:
+    _, _, _, out = abc()
+    with pytest.raises(graphviz.ExecutableNotFound) as info:
+        use(draw(out), tmp_path)
+    assert type(info.value) is graphviz.ExecutableNotFound  # graphviz's, as the README says
+    assert "failed to execute" in str(info.value)
+
+
+def test_draw_returns_a_plain_digraph() -> None:
     loss, groups, _ = two_layer_net()
     drawn = draw(loss, groups=groups)
-    assert isinstance(drawn, graphviz.Digraph)
-    plain = graphviz.Digraph(
-        name=drawn.name,
-        graph_attr=drawn.graph_attr,
-        node_attr=drawn.node_attr,
-        edge_attr=drawn.edge_attr,
-        body=drawn.body,
-    )
-    assert drawn.source == plain.source  # the subclass changes nothing in the DOT text
-    assert type(draw(loss)) is type(drawn)  # one class, made once
+    assert type(drawn) is graphviz.Digraph
+    again = pickle.loads(pickle.dumps(drawn))
+    assert type(again) is graphviz.Digraph
+    assert again.source == copy.deepcopy(drawn).source == drawn.source
 
 
-def test_a_drawing_can_be_copied_and_pickled() -> None:
-    _, _, _, out = abc()
-    drawn = draw(out)
-    for again in (drawn.copy(), copy.copy(drawn), copy.deepcopy(drawn)):
-        assert type(again) is type(drawn)
-        assert again.source == drawn.source
-    unpickled = pickle.loads(pickle.dumps(drawn))
-    assert type(unpickled) is type(drawn)
-    assert unpickled.source == drawn.source
-    deep = copy.deepcopy(drawn)
-    deep.node("extra")
-    assert "extra" not in drawn.source
-
-
-def test_a_drawing_renders_with_dot(tmp_path: Path) -> None:
-    require_dot()
+def test_a_drawing_renders_with_dot(tmp_path: Path, graphviz_dot: str) -> None:
     _, _, _, out = abc()
     drawn = draw(out)
     path = Path(drawn.render(tmp_path / "graph", format="svg"))
@@ -723,11 +758,146 @@ def test_svg_or_none_is_none_without_dot() -> None:
     assert out._repr_svg_() is None
 
 
+# --- the time limit on dot ------------------------------------------------------------------------
+
+
+def fake_dot(folder: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
+    """Put a ``dot`` program running the Python ``body`` first on the PATH; return its folder.
+
+    The fake writes its process id, arguments and standard input to files in that folder,
+    then runs ``body`` (``out`` is its binary standard output).
+    """
+    folder.mkdir()
+    program = folder / "dot"
+    program.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, time\n"
+        f"here = {str(folder)!r}\n"
+        "open(os.path.join(here, 'pid'), 'w').write(str(os.getpid()))\n"
+        "open(os.path.join(here, 'argv'), 'w').write(' '.join(sys.argv[1:]))\n"
+        "open(os.path.join(here, 'stdin'), 'wb').write(sys.stdin.buffer.read())\n"
+        "out = sys.stdout.buffer\n" + body + "\n"
+    )
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    return folder
+
+
+@pytest.fixture
+def slow_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``dot`` that never finishes on its own."""
+    return fake_dot(tmp_path / "slow-dot", monkeypatch, "time.sleep(600)")
+
+
+def assert_stopped(fake: Path) -> None:
+    """The fake dot is not running any more (checked if it started in time to say its id)."""
+    pid = (fake / "pid").read_text() if (fake / "pid").exists() else ""
+    if pid:
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid), 0)
+
+
+def test_save_stops_dot_after_the_timeout_and_says_what_to_do(
+    tmp_path: Path, slow_dot: Path
+) -> None:
+    _, _, _, out = abc()
+    target = tmp_path / "out" / "graph.svg"
+    with pytest.raises(RenderTimeout) as info:
+        save(out, target, timeout=1.0)
+    message = str(info.value)
+    assert message.startswith("save: Graphviz's dot did not finish within 1 s")
+    # The size: 5 Values, drawn as 5 records + 2 operations + the legend, with 6 edges.
+    assert "5 Values, 8 nodes and 6 edges" in message
+    for way_out in ("sub-expression", "max_nodes", '".dot" path', "timeout=None"):
+        assert way_out in message
+    assert isinstance(info.value, RuntimeError)  # the command line reports RuntimeErrors
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert_stopped(slow_dot)
+    assert not target.exists()
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def test_a_timeout_on_a_drawing_gives_its_nodes_and_edges(tmp_path: Path, slow_dot: Path) -> None:
+    loss, groups, _ = two_layer_net()
+    order = topological_order(loss)
+    n_ops = sum(not v.is_leaf for v in order)
+    n_edges = n_ops + sum(len(v.children) for v in order)
+    with pytest.raises(RenderTimeout) as info:
+        save(draw(loss, groups=groups), tmp_path / "graph.png", timeout=0.2)
+    message = str(info.value)
+    # A drawing no longer knows its Values: the message gives its nodes and edges only.
+    assert f"a graph of {len(order) + n_ops + 1} nodes and {n_edges} edges" in message
+
+
+def test_svg_or_none_gives_up_after_the_timeout(slow_dot: Path) -> None:
+    _, _, _, out = abc()
+    assert svg_or_none(out, timeout=0.2) is None
+    assert_stopped(slow_dot)
+
+
+def test_a_tiny_timeout_stops_the_real_dot(tmp_path: Path, graphviz_dot: str) -> None:
+    _, _, _, out = abc()
+    with pytest.raises(RenderTimeout, match="5 Values, 8 nodes and 6 edges"):
+        save(out, tmp_path / "graph.svg", timeout=1e-9)
+    assert svg_or_none(out, timeout=1e-9) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_pipes_the_source_to_dot_and_writes_what_it_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = fake_dot(tmp_path / "fake-dot", monkeypatch, "out.write(b'%PDF- rendered')")
+    _, _, _, out = abc()
+    for timeout in (None, 30, 2.5):
+        path = save(out, tmp_path / "graph.pdf", timeout=timeout)
+        assert path.read_bytes() == b"%PDF- rendered"
+        assert (fake / "argv").read_text() == "-Tpdf"
+        assert (fake / "stdin").read_text(encoding="utf-8") == draw(out).source
+
+
+def test_a_failing_dot_is_reported_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_dot(tmp_path / "bad-dot", monkeypatch, "sys.stderr.write('Error: syntax'); sys.exit(1)")
+    with pytest.raises(
+        RuntimeError, match=r"^save: Graphviz's dot failed to write svg: Error: syntax$"
+    ):
+        save(Value(1.0), tmp_path / "graph.svg")
+    assert svg_or_none(Value(1.0)) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad-dot"]
+
+
+def test_the_default_timeout_is_a_few_seconds() -> None:
+    assert 1 <= DEFAULT_TIMEOUT <= 30
+    for function in (save, svg_or_none):
+        assert function.__kwdefaults__["timeout"] == DEFAULT_TIMEOUT
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error", "message"),
+    [
+        (0, ValueError, "timeout must be a finite number > 0, got 0"),
+        (-1.5, ValueError, "timeout must be a finite number > 0"),
+        (math.nan, ValueError, "timeout must be a finite number > 0"),
+        (math.inf, ValueError, "timeout must be a finite number > 0"),
+        ("10", TypeError, "timeout must be a number of seconds or None, got str"),
+        (True, TypeError, "timeout must be a number of seconds or None, got bool"),
+    ],
+)
+def test_bad_timeouts_are_refused(
+    tmp_path: Path, timeout: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^save: {re.escape(message)}"):
+        save(Value(1.0), tmp_path / "graph.svg", timeout=timeout)  # type: ignore[arg-type]
+    with pytest.raises(error, match=f"^svg_or_none: {re.escape(message)}"):
+        svg_or_none(Value(1.0), timeout=timeout)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- Jupyter and imports ------------------------------------------------------------------
 
 
-def test_svg_or_none_returns_the_graph_as_svg() -> None:
-    require_dot()
+def test_svg_or_none_returns_the_graph_as_svg(graphviz_dot: str) -> None:
     _, _, _, out = abc()
     svg = svg_or_none(out)
     assert svg is not None
