@@ -7,11 +7,14 @@ numbers, the named inputs, ``+ - * / **``, unary ``-``/``+``, and calls to the o
 primitives (``exp``, ``log``, ``tanh``, ...).  Everything else is refused.  Nothing is
 passed to ``eval``; the checked tree is interpreted node by node.
 
+A formula that starts with ``-`` goes after ``--``, which ends the options:
+``python -m autograd -o g.svg -- "-x**2" x=3``.
+
 Exit codes: 0 on success; 2 when the command line is wrong (bad arguments, a refused or
 malformed formula, bad ``name=value`` inputs, an unknown output extension, a graph larger
 than ``--max-nodes``); 1 when the computation or the writing fails (a domain error such as
-``log(-1)`` or ``1/0``, an undefined derivative, Graphviz missing, a file that cannot be
-written).
+``log(-1)`` or ``1/0``, an undefined derivative, Graphviz missing or too slow, a file that
+cannot be written).
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import errno
 import keyword
 import math
 import operator
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from .engine import Value, no_grad, topological_order
+from .checks import option, parse_integer, parse_real
+from .engine import Value, topological_order
+from .grad_mode import no_grad
 from .primitives import PRIMITIVES
 
 __all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "parse_inputs", "main"]
@@ -60,7 +64,9 @@ def parse_inputs(assignments: Sequence[str]) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep:
-            raise ExpressionError(f"expected an input as NAME=NUMBER, got {item!r}")
+            # After "--" every argument is a formula or an input, options included.
+            hint = "; options go before --" if item.startswith("-") else ""
+            raise ExpressionError(f"expected an input as NAME=NUMBER, got {item!r}{hint}")
         if not name.isidentifier() or keyword.iskeyword(name):
             raise ExpressionError(f"{item!r}: {name!r} is not a valid input name")
         if name in FUNCTIONS:
@@ -71,12 +77,9 @@ def parse_inputs(assignments: Sequence[str]) -> dict[str, float]:
             raise ExpressionError(f"input {name!r} is given twice ({given[name]} and {item})")
         given[name] = item
         try:
-            value = float(text)
-        except ValueError:
-            raise ExpressionError(f"{item!r}: {text.strip()!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ExpressionError(f"{item!r}: the value must be a finite number")
-        inputs[name] = value
+            inputs[name] = parse_real(text, repr(item), name)
+        except ValueError as error:
+            raise ExpressionError(str(error)) from None
     return inputs
 
 
@@ -281,22 +284,46 @@ def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
 # --- the program ------------------------------------------------------------------------------
 
 
+_positive = option(parse_integer, minimum=1)
+
+
 def _max_nodes(text: str) -> int | None:
-    if text.lower() == "none":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}")
-    return value
+    """--max-nodes: an int >= 1, or 'none' for no limit."""
+    return None if text.strip().lower() == "none" else _positive(text)
 
 
-def _parser() -> argparse.ArgumentParser:
-    from .render import DEFAULT_MAX_NODES, FORMATS
+_seconds = option(parse_real, positive=True)
 
-    parser = argparse.ArgumentParser(
+
+def _timeout(text: str) -> float | None:
+    """--timeout: a number of seconds > 0, or 'none' for no limit."""
+    return None if text.strip().lower() == "none" else _seconds(text)
+
+
+_MINUS_HINT = 'a formula that starts with "-" goes after "--", as in: -- "-x**2" x=3'
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors add how to pass a formula that starts with "-"."""
+
+    arguments: Sequence[str] = ()  # the command line being parsed
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and ``message`` (with the hint if it may apply), and exit with 2."""
+        # argparse takes "-x**2" for an unknown option: it reports it as unrecognized, and
+        # the formula as missing when no other argument was left to take its place.
+        unrecognized = message.partition("unrecognized arguments:")[2].split()
+        if any(w.startswith("-") and not w.startswith("--") for w in unrecognized) or (
+            self.arguments and message.startswith("the following arguments are required")
+        ):
+            message += f"; {_MINUS_HINT}"
+        super().error(message)
+
+
+def _parser() -> _Parser:
+    from .render import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, FORMATS
+
+    parser = _Parser(
         prog="python -m autograd",
         description=(
             "Evaluate a formula of named scalar inputs, backpropagate through it, print the\n"
@@ -306,8 +333,8 @@ def _parser() -> argparse.ArgumentParser:
 examples:
   python -m autograd "tanh(a*b + c)" a=2 b=-3 c=10
   python -m autograd "x**2 + sin(x)" x=1.5 -o graph.svg
-  python -m autograd "-x * log(y)" x=2 y=3 -o g.png
-      (a formula may start with -; so may one after --, as in -- "-x" x=1)
+  python -m autograd -o g.png -- "-x*log(y)" x=2 y=3
+      (a formula that starts with - goes after --; options go before --)
 
 the formula may contain: numbers, the named inputs, + - * / **, unary - and +,
 and calls to {", ".join(FUNCTIONS)}.
@@ -317,7 +344,7 @@ Input names are the labels of the inputs in the graph.
 exit codes: 0 success; 2 wrong command line (bad arguments, refused or malformed
 formula, bad NAME=NUMBER inputs, unknown output extension, graph above --max-nodes);
 1 the computation or the output failed (log(-1), 1/0, an undefined derivative,
-Graphviz's dot program missing, a file that cannot be written).""",
+Graphviz's dot program missing or too slow, a file that cannot be written).""",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("formula", help='the formula, e.g. "tanh(a*b + c)" (quote it)')
@@ -334,10 +361,11 @@ Graphviz's dot program missing, a file that cannot be written).""",
     )
     parser.add_argument(
         "--digits",
-        type=int,
+        type=option(parse_integer),
+        choices=range(1, 18),
         default=4,
         metavar="N",
-        help="significant digits in the graph (default 4)",
+        help="significant digits in the graph, 1 to 17 (default 4)",
     )
     parser.add_argument(
         "--rankdir",
@@ -353,6 +381,14 @@ Graphviz's dot program missing, a file that cannot be written).""",
         help=f"refuse to draw more than N Values (default {DEFAULT_MAX_NODES}; 'none' for no "
         "limit)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop Graphviz's dot after SECONDS (default {DEFAULT_TIMEOUT:g}; 'none' for no "
+        "limit)",
+    )
     parser.add_argument("--no-legend", action="store_true", help="leave out the legend")
     return parser
 
@@ -361,76 +397,20 @@ def _root_label(formula: str) -> str:
     return _shorten(" ".join(formula.split()), 40)
 
 
-# Stands for a formula that starts with "-" while argparse parses the rest (NUL cannot be in
-# a real command-line argument, and the text does not start with "-").
-_FORMULA_PLACEHOLDER = "\0formula\0"
-
-# An output file name glued to -o (-ograph.svg): ends in an extension, not in a float's
-# exponent (-o*1.e5 is a formula).
-_GLUED_FILE = re.compile(r"=?.*\.(?![eE][+-]?\d*$|[jJ]$)[A-Za-z]\w*")
-
-
-def _formula_position(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> int | None:
-    """The index of the formula in ``arguments`` if it starts with "-" (argparse would take
-    it for an option), else None.
-
-    The formula is the first argument that is not an option or an option's value.  A
-    single-dash token counts as an option only if it is one (``-h``, ``-o``) or is ``-o``
-    glued to a file name (``-ograph.svg``), so ``-x**2``, ``-3*x`` and ``-omega`` are
-    formulas.  Tokens starting with ``--`` are left to argparse (options, or errors for
-    unknown ones), and so is everything after ``--``.
-    """
-    takes_value = {
-        option: action.nargs != 0 for action in parser._actions for option in action.option_strings
-    }
-    i = 0
-    while i < len(arguments):
-        token = arguments[i]
-        if not token.startswith("-"):
-            return None  # the formula, and argparse reads it as one
-        if token.startswith("--"):
-            if token == "--":
-                return None
-            name, glued, _ = token.partition("=")
-            matches = [option for option in takes_value if option.startswith(name)]
-            if name in takes_value:
-                matches = [name]
-            if len(matches) != 1:
-                return None  # argparse reports the unknown or ambiguous option
-            i += 2 if takes_value[matches[0]] and not glued else 1
-        elif token in takes_value:
-            i += 2 if takes_value[token] else 1
-        elif any(
-            len(option) == 2 and takes_value[option] and token.startswith(option)
-            for option in takes_value
-        ) and _GLUED_FILE.fullmatch(token[2:]):
-            i += 1  # -ograph.svg
-        else:
-            return i
-    return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     from . import render
 
     parser = _parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
-    # argparse takes a formula starting with "-" (-x**2) for an unknown option: it is
-    # replaced by a placeholder for parsing, so options may still come before or after it.
-    position = _formula_position(parser, arguments)
-    formula = None if position is None else arguments[position]
-    if position is not None:
-        arguments[position] = _FORMULA_PLACEHOLDER
-    # Inputs and options may be mixed (f a=1 -o g.svg b=2); but argparse's intermixed mode
-    # mishandles "--".
+    # Inputs and options may be mixed (f a=1 -o g.svg b=2), but argparse's intermixed mode
+    # takes the argument after "--" for an unknown option (Python 3.10 to 3.13).
     parse = parser.parse_args if "--" in arguments else parser.parse_intermixed_args
+    parser.arguments = arguments
     try:
         args = parse(arguments)
     except SystemExit as exc:  # --help, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if formula is not None and args.formula == _FORMULA_PLACEHOLDER:
-        args.formula = formula
 
     def fail(code: int, message: str) -> int:
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
@@ -443,8 +423,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"cannot tell the format of {str(output)!r} from its extension; "
             f"use one of {', '.join(render.FORMATS)}",
         )
-    if not 1 <= args.digits <= 17:
-        return fail(EXIT_USAGE, f"--digits must be from 1 to 17, got {args.digits}")
 
     try:
         numbers = parse_inputs(args.inputs)
@@ -482,10 +460,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 digits=args.digits,
                 max_nodes=None,  # checked above, with the command line's wording
                 legend=not args.no_legend,
+                timeout=args.timeout,
             )
         except OSError as exc:
             return fail(EXIT_FAILED, f"cannot write {str(output)!r}: {_why_not(output, exc)}")
-        except RuntimeError as exc:  # Graphviz missing or failing
+        except RuntimeError as exc:  # Graphviz missing, failing or too slow (RenderTimeout)
             return fail(EXIT_FAILED, f"cannot write {str(output)!r}: {exc}")
         print(f"wrote {output}")
     return EXIT_OK

@@ -6,7 +6,6 @@ import errno
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -20,14 +19,6 @@ from autograd.cli import FUNCTIONS, main
 
 REPO = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def require_dot() -> None:
-    """Skip without Graphviz's dot program, except under CI, where it must be installed."""
-    if shutil.which("dot") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot program is missing, and CI must render graphs")
-        pytest.skip("Graphviz's dot program is not installed")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -126,18 +117,16 @@ def test_a_formula_starting_with_minus_goes_after_double_dash(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["-x**2", "x=3"],
-        ["-x**2", "x=3", "-o", "g.dot"],
-        ["-o", "g.dot", "-x**2", "x=3"],
-        ["--output=g.dot", "-x**2", "x=3"],
-        ["-og.dot", "-x**2", "x=3"],
-        ["--digits", "3", "--no-legend", "-x**2", "x=3"],
-        ["--max", "none", "-x**2", "x=3"],  # argparse's abbreviations still work
-        ["-x**2", "--", "x=3"],
         ["--", "-x**2", "x=3"],
+        ["-o", "g.dot", "--", "-x**2", "x=3"],
+        ["--output=g.dot", "--", "-x**2", "x=3"],
+        ["-og.dot", "--", "-x**2", "x=3"],
+        ["--digits", "3", "--no-legend", "--", "-x**2", "x=3"],
+        ["--max", "none", "--", "-x**2", "x=3"],  # argparse's abbreviations still work
+        ["--", "-x**2", "--", "x=3"],  # only the first -- ends the options
     ],
 )
-def test_a_formula_may_start_with_minus(
+def test_a_formula_may_start_with_minus_after_double_dash(
     capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     code, out, err = run(capsys, *argv)
@@ -149,12 +138,13 @@ def test_a_formula_may_start_with_minus(
 @pytest.mark.parametrize(
     ("argv", "first_line"),
     [
-        (["-3*x", "x=2"], "-3*x = -6.0"),
-        (["-3"], "-3 = -3.0"),
-        (["-omega", "omega=2"], "-omega = -2.0"),  # not -o with the file "mega"
-        (["-o*1.e5", "o=1"], "-o*1.e5 = -100000.0"),
-        (["-hx", "hx=2"], "-hx = -2.0"),
-        (["-tanh(x)", "x=0", "--rankdir", "TB"], "-tanh(x) = -0.0"),
+        (["--", "-3*x", "x=2"], "-3*x = -6.0"),
+        (["-3"], "-3 = -3.0"),  # argparse reads a negative number as an argument
+        (["-x * 2", "x=1"], "-x * 2 = -2.0"),  # and so is anything with a space
+        (["--", "-omega", "omega=2"], "-omega = -2.0"),  # not -o with the file "mega"
+        (["--", "-o*1.e5", "o=1"], "-o*1.e5 = -100000.0"),
+        (["--", "-hx", "hx=2"], "-hx = -2.0"),
+        (["--rankdir", "TB", "--", "-tanh(x)", "x=0"], "-tanh(x) = -0.0"),
     ],
 )
 def test_formulas_starting_with_minus_that_look_like_options(
@@ -166,16 +156,62 @@ def test_formulas_starting_with_minus_that_look_like_options(
     assert list(Path().iterdir()) == []
 
 
-def test_a_formula_starting_with_minus_can_be_drawn(capsys: pytest.CaptureFixture[str]) -> None:
-    require_dot()
-    code, out, err = run(capsys, "-o", "out.svg", "-x", "x=1")
+HINT = 'a formula that starts with "-" goes after "--", as in: -- "-x**2" x=3'
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["-x**2", "x=3"], "unrecognized arguments: -x**2"),
+        (["-x**2", "--", "x=3"], "unrecognized arguments: -x**2"),
+        (["-o", "g.dot", "-x", "x=1"], "unrecognized arguments: -x"),
+        (["-3*x", "x=2", "--rankdir", "TB"], "unrecognized arguments: -3*x"),
+        (["-x"], "the following arguments are required: formula"),
+    ],
+)
+def test_a_minus_formula_without_double_dash_is_a_usage_error_with_a_hint(
+    capsys: pytest.CaptureFixture[str], argv: list[str], error: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    last = err.splitlines()[-1]
+    assert last.startswith(f"python -m autograd: error: {error}")
+    assert last.endswith(f"; {HINT}")  # one line: argparse's error, then the hint
+    assert list(Path().iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [[], ["--bogus", "x", "x=1"], ["x", "x=1", "-o"]])
+def test_other_usage_errors_have_no_minus_hint(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "error: " in err and HINT not in err
+
+
+def test_options_after_double_dash_are_inputs_and_are_refused_with_a_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "--", "-x", "x=1", "-o", "g.dot")
+    assert (code, out) == (2, "")
+    assert err == (
+        "python -m autograd: error: expected an input as NAME=NUMBER, got '-o'; "
+        "options go before --\n"
+    )
+    assert list(Path().iterdir()) == []
+
+
+def test_a_formula_starting_with_minus_can_be_drawn(
+    capsys: pytest.CaptureFixture[str], graphviz_dot: str
+) -> None:
+    code, out, err = run(capsys, "-o", "out.svg", "--", "-x", "x=1")
     assert (code, err) == (0, "")
     assert out.splitlines() == ["-x = -1.0", "x = 1.0   grad = -1.0", "wrote out.svg"]
     assert Path("out.svg").read_bytes().startswith(b"<?xml")
 
 
 def test_minus_formula_with_a_dot_file(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "-o", "out.dot", "-x", "x=1")
+    code, out, _ = run(capsys, "-o", "out.dot", "--", "-x", "x=1")
     assert code == 0
     assert out.splitlines()[-1] == "wrote out.dot"
     assert "{ -x | data -1 | grad 1 }" in Path("out.dot").read_text()
@@ -205,7 +241,7 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
     assert "usage: python -m autograd" in out
-    for word in ("NAME=NUMBER", "--output", "exit codes", "hard_sigmoid", ".png"):
+    for word in ("NAME=NUMBER", "--output", "exit codes", "hard_sigmoid", ".png", '-- "-x'):
         assert word in out
 
 
@@ -217,10 +253,10 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     [(".svg", b"<?xml"), (".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"), (".dot", b"digraph")],
 )
 def test_writes_the_graph_in_the_format_of_the_extension(
-    capsys: pytest.CaptureFixture[str], suffix: str, magic: bytes
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest, suffix: str, magic: bytes
 ) -> None:
     if suffix != ".dot":
-        require_dot()
+        request.getfixturevalue("graphviz_dot")
     code, out, err = run(capsys, "tanh(a*b + c)", "a=2", "b=-3", "c=10", "-o", f"out/g{suffix}")
     assert (code, err) == (0, "")
     path = Path("out") / f"g{suffix}"
@@ -272,6 +308,45 @@ def test_missing_dot_exits_1_with_install_instructions(
     assert "sudo apt-get install graphviz" in err and "brew install graphviz" in err
     assert not Path("g.svg").exists()
     assert run(capsys, "a*2", "a=1", "-o", "g.dot")[0] == 0  # .dot needs no Graphviz
+
+
+def test_a_render_timeout_exits_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd import render
+
+    def too_slow(*args: object, **kwargs: object) -> None:
+        raise render.RenderTimeout("save: Graphviz's dot ran for more than 60 seconds")
+
+    monkeypatch.setattr(render, "save", too_slow)
+    code, out, err = run(capsys, "a*2", "a=1", "-o", "g.svg")
+    assert code == 1
+    assert "grad" in out  # the results were printed before the drawing failed
+    assert err == (
+        "python -m autograd: error: cannot write 'g.svg': save: Graphviz's dot ran for more "
+        "than 60 seconds\n"
+    )
+
+
+def test_timeout_reaches_save_and_is_checked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd import render
+
+    seen: list[object] = []
+
+    def recording_save(*args: object, timeout: object = None, **kwargs: object) -> None:
+        seen.append(timeout)
+
+    monkeypatch.setattr(render, "save", recording_save)
+    assert run(capsys, "a*2", "a=1", "-o", "g.svg")[0] == 0
+    assert run(capsys, "a*2", "a=1", "-o", "g.svg", "--timeout", "2.5")[0] == 0
+    assert run(capsys, "a*2", "a=1", "-o", "g.svg", "--timeout", "none")[0] == 0
+    assert seen == [render.DEFAULT_TIMEOUT, 2.5, None]
+    for bad in ("0", "-1", "soon", "inf"):
+        code, _, err = run(capsys, "a*2", "a=1", "-o", "g.svg", "--timeout", bad)
+        assert code == 2 and "argument --timeout: the value must be a" in err
+    assert len(seen) == 3  # nothing was drawn for the bad ones
 
 
 def test_a_file_in_the_way_exits_1_with_a_clear_message(
@@ -399,25 +474,29 @@ def test_refusal_names_what_is_allowed(capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["a", "a=foo"], "'foo' is not a number"),
+        (["a", "a=foo"], "'a=foo': a must be a real number, got 'foo'"),
+        (["a", "a="], "'a=': a must be a real number, got ''"),
         (["a + b", "a=1"], "the name 'b' has no value: add b=NUMBER"),
         (["a", "a=1", "a=2"], "input 'a' is given twice (a=1 and a=2)"),
         (["a", "a"], "expected an input as NAME=NUMBER"),
         (["a", "1a=2"], "not a valid input name"),
         (["a", "lambda=2"], "not a valid input name"),
         (["a", "exp=2"], "name of a function"),
-        (["a", "a=nan"], "finite"),
-        (["a", "a=inf"], "finite"),
-        (["a", "a=1", "--max-nodes", "0"], "positive integer"),
-        (["a", "a=1", "--digits", "0"], "--digits"),
+        (["a", "a=nan"], "'a=nan': a must be a finite number, got nan"),
+        (["a", "a=-inf"], "'a=-inf': a must be a finite number, got -inf"),
+        (["a", "a=1", "--max-nodes", "0"], "argument --max-nodes: the value must be >= 1, got 0"),
+        (["a", "a=1", "--max-nodes", "all"], "--max-nodes: the value must be an int, got 'all'"),
+        (["a", "a=1", "--digits", "0"], "argument --digits: invalid choice: 0"),
+        (["a", "a=1", "--digits", "18"], "argument --digits: invalid choice: 18"),
+        (["a", "a=1", "--digits", "2.5"], "argument --digits: the value must be an int, got '2.5'"),
         (["a", "a=1", "--rankdir", "XY"], "invalid choice"),
         ([], "required"),
-        (["-x", "x=1", "--rankdir", "XY"], "invalid choice"),
+        (["--rankdir", "XY", "--", "-x", "x=1"], "invalid choice"),
         (["--bogus", "x", "x=1"], "unrecognized arguments: --bogus"),
         (["-o", "-x", "x=1"], "expected one argument"),
-        (["-ograph.jpg", "-x", "x=1"], "cannot tell the format of 'graph.jpg'"),
-        (["-x.__class__", "x=1"], "attribute access"),
-        (["-__import__('os').system('echo hi')"], "calling anything but the functions"),
+        (["-ograph.jpg", "--", "-x", "x=1"], "cannot tell the format of 'graph.jpg'"),
+        (["--", "-x.__class__", "x=1"], "attribute access"),
+        (["--", "-__import__('os').system('echo hi')"], "calling anything but the functions"),
         (["-"], "invalid formula"),
     ],
 )
@@ -494,14 +573,22 @@ def program(tmp_path: Path, *argv: str, **env: str) -> subprocess.CompletedProce
     )
 
 
-def test_the_program_takes_a_minus_formula(tmp_path: Path) -> None:
-    result = program(tmp_path, "-x**2", "x=3")
+def test_the_program_takes_a_minus_formula_after_double_dash(tmp_path: Path) -> None:
+    result = program(tmp_path, "--", "-x**2", "x=3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "-x**2 = -9.0"
     assert gradients(result.stdout) == {"x": (3.0, -6.0)}
+    refused = program(tmp_path, "-x**2", "x=3")
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.splitlines()[-1] == (
+        f"python -m autograd: error: unrecognized arguments: -x**2; {HINT}"
+    )
 
 
-def test_the_program_reports_unwritable_output_without_a_traceback(tmp_path: Path) -> None:
+def test_the_program_reports_unwritable_output_without_a_traceback(
+    tmp_path: Path, graphviz_dot: str
+) -> None:
     (tmp_path / "blocker").write_text("a file")
     result = program(tmp_path, "a*2", "a=1", "-o", "blocker/g.svg")
     assert result.returncode == 1
