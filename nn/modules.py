@@ -24,7 +24,7 @@ from typing import Any
 
 from autograd import Value, dot
 from autograd.checks import brief as _brief
-from autograd.checks import integer, real, to_float
+from autograd.checks import integer, is_real, real
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -40,6 +40,11 @@ def _name_some(names: Sequence[str], total: int | None = None, limit: int = 5) -
     shown = list(names[:limit])
     listed = "[" + ", ".join(_brief(n) for n in shown) + "]"
     return f"{listed} and {total - len(shown)} more" if total > len(shown) else listed
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1: "1 parameter", "3 parameters"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _linear(z: Value) -> Value:
@@ -90,8 +95,11 @@ def _check_sizes(sizes: object, who: str) -> list[int]:
 def _layer_activations(
     n: int, activation: object, output_activation: object, who: str = "MLP"
 ) -> list[str]:
-    """One activation name per layer of an ``n``-layer MLP (see ``MLP``)."""
+    """One activation name per layer of an ``n``-layer MLP (see ``MLP``); every name is checked."""
     if isinstance(activation, str):
+        # Checked even when there is no hidden layer to use it: a typo must not pass
+        # silently in a one-layer network and fail once a layer is added.
+        _check_activation(activation, who)
         hidden = [activation] * (n - 1)
         out = "linear" if output_activation is None else output_activation
         names: list[object] = [*hidden, out]
@@ -118,7 +126,7 @@ def _layer_activations(
 
 def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
     """Check one example's inputs and return them as Values (numbers become labelled leaves)."""
-    if isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool):
+    if isinstance(x, Value) or is_real(x):
         items: list[object] = [x]  # a bare scalar is a one-element input
     elif isinstance(x, (str, bytes, dict)) or not hasattr(x, "__iter__"):
         raise TypeError(
@@ -132,9 +140,9 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
     for i, item in enumerate(items):
         if isinstance(item, Value):
             values.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+        elif is_real(item):
             # A labelled leaf rather than an anonymous constant, so drawings show x1, x2, ...
-            values.append(Value(to_float(item, who, f"input {i + 1}"), label=f"x{i + 1}"))
+            values.append(Value(real(item, who, f"input {i + 1}", finite=False), label=f"x{i + 1}"))
         else:
             raise TypeError(
                 f"{who}: input {i + 1} must be a number or a Value, got {type(item).__name__}"
@@ -311,6 +319,35 @@ class Module:
 
         save(self, path)
 
+    def to_torch(self) -> Any:
+        """The model as a float64 ``torch.nn.Sequential`` with the same weights (see nn.bridge)."""
+        from .bridge import to_torch
+
+        return to_torch(self)
+
+    def __repr__(self) -> str:
+        return f"{self._architecture()} with {_count(len(self.parameters()), 'parameter')}"
+
+    def _architecture(self) -> str:
+        """How to build the model, as code (the repr without the parameter count)."""
+        return f"{type(self).__name__}()"
+
+    def summary(self) -> str:
+        """A table of the model's parts (shape, activation, parameters) and the total; print it."""
+        rows = [("part", "shape", "activation", "parameters")]
+        rows += [(name, shape, act, str(count)) for name, shape, act, count in self._parts()]
+        rows.append(("total", "", "", str(len(self.parameters()))))
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        lines = [self._architecture()]
+        for name, shape, act, count in rows:
+            cells = [name.ljust(widths[0]), shape.ljust(widths[1]), act.ljust(widths[2])]
+            lines.append("  ".join([*cells, count.rjust(widths[3])]))
+        return "\n".join(lines)
+
+    def _parts(self) -> list[tuple[str, str, str, int]]:
+        """The rows of ``summary``: one per parameter group unless a subclass knows better."""
+        return [(name, "", "", len(group)) for name, group in self.parameter_groups().items()]
+
 
 class Neuron(Module):
     """One neuron: ``activation(dot(w, x) + b)``."""
@@ -339,8 +376,11 @@ class Neuron(Module):
         """``{"type": "Neuron", "nin": ..., "activation": ...}``."""
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
 
-    def __repr__(self) -> str:
+    def _architecture(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
+
+    def _parts(self) -> list[tuple[str, str, str, int]]:
+        return [("neuron", f"{self.nin} -> 1", self.activation, self.nin + 1)]
 
 
 class Layer(Module):
@@ -368,8 +408,12 @@ class Layer(Module):
         """``{"type": "Layer", "nin": ..., "nout": ..., "activation": ...}``."""
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
 
-    def __repr__(self) -> str:
+    def _architecture(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+    def _parts(self) -> list[tuple[str, str, str, int]]:
+        shape = f"{self.nin} -> {self.nout}"
+        return [("layer", shape, self.activation, (self.nin + 1) * self.nout)]
 
 
 class MLP(Module):
@@ -425,5 +469,12 @@ class MLP(Module):
             "activations": list(self.activations),
         }
 
-    def __repr__(self) -> str:
+    def _architecture(self) -> str:
         return f"MLP({self.nin}, {self.sizes}, activation={self.activations})"
+
+    def _parts(self) -> list[tuple[str, str, str, int]]:
+        return [
+            (f"layer {i + 1}", shape, activation, count)
+            for i, layer in enumerate(self.layers)
+            for _, shape, activation, count in layer._parts()
+        ]

@@ -153,6 +153,15 @@ def test_unknown_activation_is_named(make: object) -> None:
         make()  # type: ignore[operator]
 
 
+@pytest.mark.parametrize("sizes", [[3], [3, 1], [3, 3, 1]])
+def test_a_misspelt_activation_is_refused_at_any_depth(sizes: list[int]) -> None:
+    # A one-layer network has no hidden layer to use ``activation``; the typo is still one.
+    with pytest.raises(ValueError, match=r"^MLP.*: unknown activation 'gelu'; choose one of relu"):
+        MLP(2, sizes, activation="gelu")
+    with pytest.raises(TypeError, match=r"^MLP.*: activation must be a name"):
+        MLP(2, sizes, activation=3)  # type: ignore[arg-type]
+
+
 def test_activation_must_be_a_name() -> None:
     with pytest.raises(TypeError, match="activation must be a name"):
         Neuron(2, activation=math.tanh)  # type: ignore[arg-type]
@@ -352,7 +361,7 @@ def test_load_state_dict_rejects_mismatches_and_leaves_model_untouched() -> None
         model.load_state_dict(state)
     state = model.state_dict()
     state["layer 1/neuron 1"] = [1.0, "x", 0.0]  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(ValueError, match="must be a real number"):
         model.load_state_dict(state)
     state = model.state_dict()
     state["layer 1/neuron 3"][0] = math.inf
@@ -376,7 +385,7 @@ def test_load_state_dict_rejects_numbers_too_large_for_a_float() -> None:
         model.load_state_dict(state)
     assert model.state_dict() == before
     state["layer 2/neuron 1"][1] = True
-    with pytest.raises(ValueError, match=r"\[1\] must be a number, got bool True"):
+    with pytest.raises(ValueError, match=r"\[1\] must be a real number, got bool True"):
         model.load_state_dict(state)
 
 
@@ -592,10 +601,58 @@ def test_load_state_dict_caps_long_name_lists() -> None:
     assert len(message) < 300
 
 
-def test_repr() -> None:
-    assert repr(MLP(2, [3, 1])) == "MLP(2, [3, 1], activation=['relu', 'linear'])"
-    assert repr(Layer(2, 3, "tanh")) == "Layer(2, 3, activation='tanh')"
-    assert repr(Neuron(2)) == "Neuron(2, activation='relu')"
+def test_repr_shows_the_architecture_and_the_parameter_count() -> None:
+    assert repr(MLP(2, [16, 16, 1])) == (
+        "MLP(2, [16, 16, 1], activation=['relu', 'relu', 'linear']) with 337 parameters"
+    )
+    assert repr(Layer(2, 3, "tanh")) == "Layer(2, 3, activation='tanh') with 9 parameters"
+    assert repr(Neuron(2)) == "Neuron(2, activation='relu') with 3 parameters"
+
+
+def test_repr_of_a_custom_module_counts_its_discovered_parameters() -> None:
+    class Affine(Module):
+        def __init__(self) -> None:
+            self.w = Value(1.0)
+
+    assert repr(Affine()) == "Affine() with 1 parameter"
+    assert repr(Module()) == "Module() with 0 parameters"
+
+
+def test_the_repr_rebuilds_the_same_architecture() -> None:
+    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid")
+    code = repr(model).split(" with ")[0]
+    rebuilt = eval(code, {"MLP": MLP})
+    assert rebuilt.config() == model.config()
+
+
+def test_summary_is_a_table_of_layers_with_the_total() -> None:
+    assert MLP(2, [16, 16, 1]).summary().splitlines() == [
+        "MLP(2, [16, 16, 1], activation=['relu', 'relu', 'linear'])",
+        "part     shape     activation  parameters",
+        "layer 1  2 -> 16   relu                48",
+        "layer 2  16 -> 16  relu               272",
+        "layer 3  16 -> 1   linear              17",
+        "total                                 337",
+    ]
+    assert Neuron(3, "tanh").summary().splitlines()[2] == "neuron  3 -> 1  tanh                 4"
+    assert Layer(3, 2).summary().splitlines()[-1].split() == ["total", "8"]
+
+
+def test_summary_of_a_custom_module_has_a_row_per_parameter_group() -> None:
+    class Block(Module):
+        def __init__(self) -> None:
+            self.scale = Value(1.0)
+            self.body = MLP(2, [3])
+
+    assert Block().summary().splitlines() == [
+        "Block()",
+        "part                   shape  activation  parameters",
+        "scale                                              1",
+        "body/layer 1/neuron 1                              3",
+        "body/layer 1/neuron 2                              3",
+        "body/layer 1/neuron 3                              3",
+        "total                                             10",
+    ]
 
 
 def test_import_nn_is_light() -> None:

@@ -1,0 +1,133 @@
+"""Evaluating a model: its prediction for every example of a data set, and their accuracy.
+
+``predict`` records no graph (it runs under ``no_grad``), or, with ``compiled=True``, traces
+the model once with ``autograd.compile`` and replays it over whole batches; numpy is
+imported only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd import Value, no_grad
+from autograd.checks import brief, integer, real
+
+__all__ = ["predict", "accuracy"]
+
+
+def predict(
+    model: Callable[[Any], Any],
+    xs: Iterable[Any],
+    *,
+    batch_size: int | None = None,
+    compiled: bool = False,
+) -> list[Any]:
+    """Each example's class (argmax of the model's list of logits) or output (one Value's float).
+
+    A model returning a list (or tuple) of Values gives class indices: the position of the
+    largest, the first one on ties (as torch.argmax).  A model returning one Value gives its
+    ``.data``.  ``compiled=True`` traces the model once on ``xs[0]`` with
+    ``autograd.compile`` and replays it on ``batch_size`` examples at a time (default: all
+    at once): the same predictions to float rounding, for a model without branches on the
+    data.  Eagerly the examples run one by one, so ``batch_size`` changes nothing there.
+    """
+    if not callable(model):
+        raise TypeError(f"predict: model must be callable, got {type(model).__name__}")
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        raise TypeError(f"predict: xs must be a list of examples, got {type(xs).__name__}")
+    if batch_size is not None:
+        batch_size = integer(batch_size, "predict", "batch_size", 1)
+    if not isinstance(compiled, bool):
+        raise TypeError(f"predict: compiled must be True or False, got {type(compiled).__name__}")
+    examples = list(xs)
+    if not examples:
+        return []
+    with no_grad():
+        first = model(examples[0])
+    classes = _returns_logits(first)
+    if compiled:
+        rows = _replayed(model, examples, batch_size or len(examples))
+    else:
+        with no_grad():
+            outputs = [first] + [model(x) for x in examples[1:]]
+        for i, output in enumerate(outputs):
+            if _returns_logits(output) != classes:
+                raise TypeError(
+                    f"predict: the model returned a {type(first).__name__} for xs[0] but a "
+                    f"{type(output).__name__} for xs[{i}]"
+                )
+        rows = [[v.data for v in out] if classes else out.data for out in outputs]
+    if not classes:
+        return rows
+    # The replay gives a bare float for a list of one logit.
+    return [_argmax(row) if isinstance(row, list) else 0 for row in rows]
+
+
+def _replayed(model: Callable[[Any], Any], examples: list[Any], batch_size: int) -> list[Any]:
+    """The model's outputs, traced once and replayed ``batch_size`` examples at a time."""
+    from autograd import compile as trace  # imports numpy: only when compiled=True
+
+    replay = trace(model, example=(examples[0],))
+    rows: list[Any] = []
+    for start in range(0, len(examples), batch_size):
+        rows += replay(examples[start : start + batch_size])
+    return rows
+
+
+def accuracy(predicted: Iterable[Any], targets: Iterable[Any]) -> float:
+    """The fraction of ``predicted`` class indices equal to ``targets`` (a number in [0, 1]).
+
+    Both are lists of class indices: whole numbers >= 0 (1, 1.0 and numpy ints alike, as
+    the losses accept).  For a model with one output, threshold its outputs first, e.g.
+    ``accuracy([int(y > 0.5) for y in predict(model, xs)], ys)``.
+    """
+    predicted = _list(predicted, "predicted")
+    targets = _list(targets, "targets")
+    if len(predicted) != len(targets):
+        raise ValueError(
+            f"accuracy: predicted has {len(predicted)} entries but targets has {len(targets)}"
+        )
+    if not predicted:
+        raise ValueError("accuracy: there are no predictions (the accuracy of none is undefined)")
+    hits = sum(
+        _class_index(p, f"predicted[{i}]") == _class_index(t, f"targets[{i}]")
+        for i, (p, t) in enumerate(zip(predicted, targets))
+    )
+    return hits / len(predicted)
+
+
+def _returns_logits(output: object) -> bool:
+    """True for a list of Values (logits), False for one Value; else a TypeError."""
+    if isinstance(output, Value):
+        return False
+    if isinstance(output, (list, tuple)) and output and all(isinstance(v, Value) for v in output):
+        return True
+    raise TypeError(
+        "predict: the model must return a Value (an output) or a non-empty list of Values "
+        f"(logits, one per class), got {type(output).__name__} {brief(output)}"
+    )
+
+
+def _argmax(row: Sequence[Any]) -> int:
+    """The index of the largest entry, the first on ties."""
+    return max(range(len(row)), key=row.__getitem__)
+
+
+def _list(items: object, what: str) -> list[Any]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(
+            f"accuracy: {what} must be a list of class indices, got {type(items).__name__}"
+        )
+    return list(items)
+
+
+def _class_index(value: object, what: str) -> int:
+    """A class index: a whole number >= 0, as an int."""
+    number = real(value, "accuracy", what, minimum=0, expected="a class index (a whole number)")
+    if not number.is_integer():
+        raise ValueError(
+            f"accuracy: {what} must be a class index (a whole number >= 0), got {brief(value)}; "
+            "for a model with one output, threshold its outputs first"
+        )
+    return int(number)
