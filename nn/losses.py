@@ -12,6 +12,12 @@ NaN or inf, too large for a float, a bool, a label outside [0, 1] or {-1, +1}) r
 ValueError that names the loss and the operand; a target that is not a number at all (a
 str, None) is a TypeError.
 A class index may be any integral-valued real number: 1, 1.0, numpy.int64(1).
+
+A target may also be a Value: its data is checked as a number would be, and it stays an
+operand of the graph.  That is what lets ``autograd.compile`` trace a target as an input
+(one trace for every class), and why no loss branches on the data: the shifts of
+log-sum-exp and the clamp of ``binary_cross_entropy`` are computed by primitives
+(``autograd.logsumexp``, ``relu``) each time the graph runs, never frozen by a trace.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 import autograd
 from autograd import Value
 from autograd.checks import brief as _brief
-from autograd.checks import real, to_float
+from autograd.checks import is_bool, is_real, real
 
 __all__ = [
     "mae",
@@ -40,17 +46,9 @@ Nested = Operand | Sequence[Any]
 
 # log(p) below this is replaced by it, as torch.nn.functional.binary_cross_entropy does.
 BCE_LOG_CLAMP = -100.0
+_CLAMP_PROB = math.exp(BCE_LOG_CLAMP)  # its log is exactly -100.0
 
 _DISTRIBUTION_TOLERANCE = 1e-6
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _is_bool(x: object) -> bool:
-    """True for ``bool`` and numpy's ``bool_`` (a number to Python, but not a valid target)."""
-    return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
 def _is_sequence(x: object) -> bool:
@@ -58,7 +56,7 @@ def _is_sequence(x: object) -> bool:
         hasattr(x, "__len__")
         and hasattr(x, "__getitem__")
         and not isinstance(x, (str, bytes, Mapping))
-        and not _is_number(x)
+        and not is_real(x)
     )
 
 
@@ -70,19 +68,30 @@ def _mean(terms: list[Value], name: str) -> Value:
 
 def _is_scalar(x: object) -> bool:
     """True for one prediction: a Value or a plain number."""
-    return isinstance(x, Value) or _is_number(x)
+    return isinstance(x, Value) or is_real(x)
 
 
 def _as_value(x: Any, name: str, what: str) -> Value:
     """One prediction as a Value: a number becomes a constant leaf."""
-    return x if isinstance(x, Value) else Value(to_float(x, name, what))
+    return x if isinstance(x, Value) else Value(real(x, name, what, finite=False))
 
 
-def _check_target(t: object, name: str, at: str) -> float:
-    """One number target as a float; ``at`` locates it in messages ("", "[2]", " at [0][1]")."""
-    if _is_bool(t):
-        raise ValueError(f"{name}: target{at} must be a number, not a bool ({t!r})")
+def _check_target(t: object, name: str, at: str) -> Value | float:
+    """One target: a number as a float, or a Value whose data is a finite number.
+
+    ``at`` locates it in messages ("", "[2]", " at [0][1]").
+    """
+    if isinstance(t, Value):
+        real(t.data, name, f"target{at}")
+        return t
+    if is_bool(t):
+        raise ValueError(f"{name}: target{at} must be a real number, not a bool ({t!r})")
     return real(t, name, f"target{at}")
+
+
+def _number(t: Value | float) -> float:
+    """A checked target's number (a Value's data)."""
+    return t.data if isinstance(t, Value) else t
 
 
 def _split(pred: Any, target: Any, name: str, at: str) -> list[tuple[Any, Any]]:
@@ -120,8 +129,7 @@ def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Val
     if _is_scalar(pred):
         if _is_sequence(target):
             raise _single_value_with_sequence(target, name, at)
-        t = target if isinstance(target, Value) else _check_target(target, name, at)
-        return [(_as_value(pred, name, f"pred{at}"), t)]
+        return [(_as_value(pred, name, f"pred{at}"), _check_target(target, name, at))]
     pairs: list[tuple[Value, Value | float]] = []
     for i, (p, t) in enumerate(_split(pred, target, name, at)):
         pairs.extend(_pairs(p, t, name, f"{where}[{i}]"))
@@ -151,8 +159,8 @@ def _logits(row: object, name: str, where: str) -> list[Value]:
     for i, v in enumerate(items):
         if isinstance(v, Value):
             out.append(v)
-        elif _is_number(v):
-            out.append(Value(to_float(v, name, f"logits{where}[{i}]")))
+        elif is_real(v):
+            out.append(Value(real(v, name, f"logits{where}[{i}]", finite=False)))
         else:
             raise TypeError(
                 f"{name}: logits{where}[{i}] must be a Value or a number, got {type(v).__name__}"
@@ -160,63 +168,76 @@ def _logits(row: object, name: str, where: str) -> list[Value]:
     return out
 
 
-def _log_sum_exp(logits: list[Value]) -> Value:
-    # Shifting by the largest logit (a constant: the result does not depend on it) keeps
-    # every exp argument <= 0, so logits of +-1000 neither overflow nor vanish.
-    m = max(v.data for v in logits)
-    return autograd.sum([(v - m).exp() for v in logits]).log() + m
-
-
-def _cross_entropy_one(logits: list[Value], target: object, name: str, where: str) -> Value:
-    n = len(logits)
-    if _is_bool(target):
+def _class_index(target: object, n: int, name: str, where: str) -> int:
+    """A class index among ``n`` classes: a whole number from 0 to n - 1 (1.0 and 1 alike)."""
+    if is_bool(target):
         raise ValueError(
             f"{name}: target{where} must be a class index (0 to {n - 1}) or a list of "
             f"probabilities, not a bool ({target!r})"
         )
-    if isinstance(target, numbers.Real):  # int, float, numpy scalars: integral values only
-        if isinstance(target, numbers.Integral):
-            k = int(target)
-        else:
-            try:
-                t = float(target)
-            except OverflowError:  # e.g. a huge Fraction: no class index either
-                t = math.inf
-            if not (math.isfinite(t) and t.is_integer()):
-                raise ValueError(
-                    f"{name}: target{where} {_brief(target)} is not a class index: "
-                    f"expected a whole number from 0 to {n - 1}"
-                )
-            k = int(t)
-        if not 0 <= k < n:
+    if isinstance(target, numbers.Integral):
+        k = int(target)
+    else:
+        try:
+            t = float(target)  # type: ignore[arg-type]
+        except OverflowError:  # e.g. a huge Fraction: no class index either
+            t = math.inf
+        if not (math.isfinite(t) and t.is_integer()):
             raise ValueError(
-                f"{name}: target{where} class index {_brief(k)} is out of range for {n} logits "
-                f"(valid: 0 to {n - 1})"
+                f"{name}: target{where} {_brief(target)} is not a class index: "
+                f"expected a whole number from 0 to {n - 1}"
             )
-        return _log_sum_exp(logits) - logits[k]
+        k = int(t)
+    if not 0 <= k < n:
+        raise ValueError(
+            f"{name}: target{where} class index {_brief(k)} is out of range for {n} logits "
+            f"(valid: 0 to {n - 1})"
+        )
+    return k
+
+
+def _probabilities(target: Any, n: int, name: str, where: str) -> list[Value | float]:
+    """A probability distribution over ``n`` classes: numbers (or Values) in [0, 1], sum 1."""
+    probs = list(target)
+    if len(probs) != n:
+        raise ValueError(f"{name}: target{where} has {len(probs)} probabilities for {n} logits")
+    checked: list[float] = []
+    for i, p in enumerate(probs):
+        x = p.data if isinstance(p, Value) else p
+        if not (is_bool(x) or is_real(x)):
+            raise TypeError(
+                f"{name}: target{where}[{i}] must be a probability (a number), "
+                f"got {type(p).__name__} {_brief(p)}"
+            )
+        if is_bool(x) or not 0.0 <= x <= 1.0:
+            raise ValueError(
+                f"{name}: target{where}[{i}] must be a probability in [0, 1], got {_brief(x)}"
+            )
+        checked.append(float(x))
+    total = math.fsum(checked)
+    if abs(total - 1.0) > _DISTRIBUTION_TOLERANCE:
+        raise ValueError(
+            f"{name}: target{where} is not a probability distribution: "
+            f"it sums to {total!r}, not 1"
+        )
+    return [p if isinstance(p, Value) else x for p, x in zip(probs, checked)]
+
+
+def _cross_entropy_one(logits: list[Value], target: object, name: str, where: str) -> Value:
+    # log-sum-exp is one primitive, shifted by the largest logit each time it runs, so
+    # logits of +-1000 neither overflow nor vanish, traced or not.
+    n = len(logits)
+    if isinstance(target, Value) or is_bool(target) or isinstance(target, numbers.Real):
+        number = target.data if isinstance(target, Value) else target
+        k = _class_index(number, n, name, where)
+        # A Value index stays an operand (a traced class label); select checks it each run.
+        index = target if isinstance(target, Value) else k
+        return autograd.logsumexp(logits) - autograd.select(index, logits)
     if _is_sequence(target):
-        probs = list(target)  # type: ignore[call-overload]
-        if len(probs) != n:
-            raise ValueError(f"{name}: target{where} has {len(probs)} probabilities for {n} logits")
-        for i, p in enumerate(probs):
-            if not (_is_bool(p) or _is_number(p)):
-                raise TypeError(
-                    f"{name}: target{where}[{i}] must be a probability (a number), "
-                    f"got {type(p).__name__} {_brief(p)}"
-                )
-            if _is_bool(p) or not 0.0 <= p <= 1.0:
-                raise ValueError(
-                    f"{name}: target{where}[{i}] must be a probability in [0, 1], got {_brief(p)}"
-                )
-        total = math.fsum(probs)
-        if abs(total - 1.0) > _DISTRIBUTION_TOLERANCE:
-            raise ValueError(
-                f"{name}: target{where} is not a probability distribution: "
-                f"it sums to {total!r}, not 1"
-            )
-        lse = _log_sum_exp(logits)
+        probs = _probabilities(target, n, name, where)
+        lse = autograd.logsumexp(logits)
         # -Σ p_k log_softmax_k, term by term as torch computes it.
-        return -autograd.dot([float(p) for p in probs], [v - lse for v in logits])
+        return -autograd.dot(probs, [v - lse for v in logits])
     raise TypeError(
         f"{name}: target{where} must be a class index (int) or a list of probabilities, "
         f"got {type(target).__name__} {_brief(target)}"
@@ -226,9 +247,10 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
 def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
     """Softmax cross-entropy, mean over the batch; as ``torch.nn.functional.cross_entropy``.
 
-    One example: ``logits`` a list of Values (one per class) and ``target`` a class index or
-    a probability distribution.  A batch: a list of such lists and a list of targets.
-    Uses a stable log-sum-exp.
+    One example: ``logits`` a list of Values (one per class) and ``target`` a class index (a
+    whole number, or a Value holding one) or a probability distribution.  A batch: a list of
+    such lists and a list of targets.  ``logsumexp(logits) - select(target, logits)``: stable
+    for any finite logits.
     """
     name = "cross_entropy"
     if not _is_sequence(logits):
@@ -257,7 +279,7 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 # --- binary losses -----------------------------------------------------------------------
 
 
-def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, float, str]]:
+def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, Value | float, str]]:
     """Pair one Value with one number, or a flat list of Values with a list of numbers.
 
     Each pair comes with what locates it in messages: "" for a single value, "[i]" in a list.
@@ -277,12 +299,12 @@ def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, float,
     return pairs
 
 
-def _clamped_log(x: Value) -> Value | float:
-    # Where log(x) < -100 the clamped function is flat, so the constant is also its gradient
-    # (zero); torch's own backward differs only there, using (p - y) / max(p (1 - p), 1e-12).
-    if x.data <= 0.0 or math.log(x.data) < BCE_LOG_CLAMP:
-        return BCE_LOG_CLAMP
-    return x.log()
+def _clamped_log(x: Value) -> Value:
+    # max(log x, -100), written log(c + relu(x - c)) with c = e^-100: no branch on the data,
+    # so a traced graph clamps wherever the eager one does.  Where the clamp is active the
+    # loss is flat and its gradient 0 (relu's slope); torch's own backward differs only
+    # there, using (p - y) / max(p (1 - p), 1e-12).
+    return (_CLAMP_PROB + (x - _CLAMP_PROB).relu()).log()
 
 
 def binary_cross_entropy(prob: Any, target: Any) -> Value:
@@ -299,28 +321,22 @@ def binary_cross_entropy(prob: Any, target: Any) -> Value:
                 f"{name}: prob{at} must be a probability in [0, 1], got {p.data!r} "
                 "(pass logits to binary_cross_entropy_with_logits instead)"
             )
-        if not 0.0 <= y <= 1.0:
-            raise ValueError(f"{name}: target{at} must be in [0, 1], got {y!r}")
-        log_p, log_q = _clamped_log(p), _clamped_log(1 - p)
-        terms.append(-(y * log_p + (1 - y) * log_q))
-    return _mean([t if isinstance(t, Value) else Value(t) for t in terms], name)
+        if not 0.0 <= _number(y) <= 1.0:
+            raise ValueError(f"{name}: target{at} must be in [0, 1], got {_number(y)!r}")
+        terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
+    return _mean(terms, name)
 
 
 def binary_cross_entropy_with_logits(logit: Any, target: Any) -> Value:
     """Binary cross-entropy of sigmoid(logit), computed stably (as torch's version).
 
-    The loss is max(x, 0) - x y + log(1 + exp(-|x|)).  It is built with the sign of x
-    decided up front (x - x y + log(1 + exp(-x)) for x >= 0, -x y + log(1 + exp(x)) below),
-    which is the same formula but, unlike relu and abs, has the right slope at x = 0:
-    sigmoid(0) - y.
+    The loss is log(1 + exp(x)) - x y, written ``logsumexp([0, x]) - x * y``: stable for any
+    finite x, and with the right slope everywhere, sigmoid(x) - y (also at x = 0).
     """
     name = "binary_cross_entropy_with_logits"
-    terms = []
-    for x, y, _ in _binary_pairs(logit, target, name):
-        if x.data >= 0:
-            terms.append(x - x * y + (1 + (-x).exp()).log())
-        else:
-            terms.append(-x * y + (1 + x.exp()).log())
+    terms = [
+        autograd.logsumexp([0.0, x]) - x * y for x, y, _ in _binary_pairs(logit, target, name)
+    ]
     return _mean(terms, name)
 
 
@@ -329,7 +345,7 @@ def hinge(score: Any, target: Any) -> Value:
     name = "hinge"
     terms = []
     for s, y, at in _binary_pairs(score, target, name):
-        if y not in (1.0, -1.0):
-            raise ValueError(f"{name}: target{at} must be +1 or -1, got {y!r}")
+        if _number(y) not in (1.0, -1.0):
+            raise ValueError(f"{name}: target{at} must be +1 or -1, got {_number(y)!r}")
         terms.append((1 - y * s).relu())
     return _mean(terms, name)

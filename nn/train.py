@@ -7,17 +7,18 @@ import gc
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from autograd import Value
-from autograd.checks import integer, real
+from autograd import Value, no_grad
+from autograd.checks import brief, integer, is_real, real
 from autograd.files import write_atomically
 
 from .data import _SEED_MINIMUM, batches, num_batches
+from .evaluate import accuracy, predict
 from .modules import Module
-from .optim import SGD, LearningRate
+from .optim import SGD, LearningRate, NonFiniteStepError, Optimizer
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -38,8 +39,11 @@ class History:
 
     ``losses[i]`` is the batch loss of update i (computed before that update's step);
     ``epoch_losses[e]`` is the mean of epoch e's update losses, one entry per *completed*
-    epoch; ``epoch_ends[e]`` is the update count when epoch e completed.  ``stop_reason`` is
-    "epochs", "max_updates" or "converged" (None while training runs).
+    epoch; ``epoch_ends[e]`` is the update count when epoch e completed.  With a validation
+    set, ``val_losses[e]`` is the loss on it after epoch e, and ``val_accuracies[e]`` the
+    fraction of its classes predicted right (None unless the targets are class indices and
+    the model returns logits).  ``stop_reason`` is "epochs", "max_updates", "converged" or
+    "early_stopping" (None while training runs).
     """
 
     losses: list[float] = field(default_factory=list)
@@ -48,16 +52,22 @@ class History:
     updates: int = 0
     epochs: int = 0
     stop_reason: str | None = None
+    val_losses: list[float] = field(default_factory=list)
+    val_accuracies: list[float | None] = field(default_factory=list)
 
     def __repr__(self) -> str:
         last = f", last loss {self.losses[-1]:.6g}" if self.losses else ""
+        if self.val_losses:
+            last += f", last validation loss {self.val_losses[-1]:.6g}"
+        if self.val_accuracies and self.val_accuracies[-1] is not None:
+            last += f", accuracy {self.val_accuracies[-1]:.4g}"
         return (
             f"History({self.updates} updates, {self.epochs} epochs{last}, "
             f"stop_reason={self.stop_reason!r})"
         )
 
     def plot(self, path: str | os.PathLike[str] | None = None) -> Figure:
-        """Plot the loss per update and the mean loss per epoch; save to ``path`` if given.
+        """Plot the loss per update and per epoch (and validation's); save to ``path`` if given.
 
         Needs matplotlib (``pip install lecturegrad[plot]``).  With a path, the figure is
         drawn with the Agg backend (no display needed) and not registered with pyplot.
@@ -84,6 +94,11 @@ class History:
         if self.epoch_losses:
             ax.plot(
                 self.epoch_ends, self.epoch_losses, "o-", color="C3", label="mean loss per epoch"
+            )
+        if self.val_losses:
+            ax.plot(
+                self.epoch_ends, self.val_losses, "s--", color="C2",
+                label="validation loss per epoch",
             )
         ax.set_xlabel("update")
         ax.set_ylabel("loss")
@@ -120,32 +135,46 @@ def fit(
     ys: Sequence[Any],
     *,
     loss: Callable[[list[Any], list[Any]], Value],
-    lr: LearningRate,
     batch_size: int,
+    lr: LearningRate | None = None,
+    optimizer: Optimizer | None = None,
     parameters: Sequence[Value] | None = None,
-    momentum: float = 0.0,
-    weight_decay: float = 0.0,
+    momentum: float | None = None,
+    weight_decay: float | None = None,
     epochs: int | None = None,
     max_updates: int | None = None,
     grad_tol: float | None = None,
+    validation: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    patience: int | None = None,
     seed: int = 0,
     progress: bool = False,
     callback: Callable[[History], None] | None = None,
+    on_epoch: Callable[[History], None] | None = None,
     compiled: bool = False,
 ) -> History:
-    """Train ``model`` on ``(xs, ys)`` by mini-batch SGD and return the History.
+    """Train ``model`` on ``(xs, ys)`` by mini-batch gradient descent and return the History.
 
     Each update takes the next batch (``nn.batches``, reshuffled per epoch from ``seed``),
     computes ``loss([model(x) for x in batch_xs], batch_ys)``, backpropagates and steps.
     ``model`` is an ``nn.Module`` or any callable (then ``parameters`` names what to train).
-    ``lr`` is a number or a schedule ``lr(update) -> float`` counted from 0; ``momentum`` and
-    ``weight_decay`` are passed to ``SGD``.
+    The step is SGD's: ``lr`` is a number or a schedule ``lr(update) -> float`` counted from
+    0, and ``momentum`` and ``weight_decay`` are passed to ``SGD``.  Or pass
+    ``optimizer=``, an ``nn.Optimizer`` built on exactly the parameters fit trains (in their
+    order), instead of those three; fit continues from its state (update count, buffers).
 
     Stopping rules (at least one): ``epochs`` completed epochs; ``max_updates`` updates;
     ``grad_tol``: stop as soon as a batch's gradient has no component larger than it in
     absolute value (0 means exactly zero); that batch is not stepped nor counted.  If limits
     meet at once, "epochs" wins over "max_updates".  ``callback(history)`` runs after every
     update.
+
+    After every completed epoch, with ``validation=(xs_val, ys_val)``, fit records the mean
+    ``loss`` on the whole validation set (no graph recorded) in ``history.val_losses``, and in
+    ``history.val_accuracies`` the accuracy of ``nn.predict`` when the targets are class
+    indices and the model returns logits (else None).  ``patience=k`` (with validation)
+    stops training, "early_stopping", once the validation loss has not fallen below its best
+    for k epochs in a row; the parameters stay those of the last epoch.  Then
+    ``on_epoch(history)`` runs.
 
     Errors name the update they stopped, counted from 1 and as ``history.updates`` (the
     updates completed before it), e.g. "at update 17 (1-based; history.updates = 16)":
@@ -157,36 +186,28 @@ def fit(
       (e.g. a NaN reaching the engine, a bad target) is raised again with the same type and
       that context prefixed to its message; the original is its ``__cause__``.
 
+    Errors of the validation name the epoch after which it ran, the same way.
+
     ``compiled=True`` runs the same training with ``autograd.compile``: the loss of one
-    example, ``loss([model(x)], [y])``, is traced once and each batch replays it on all its
-    examples at once, as numpy array operations.  The updates, stopping rules, History and
-    error types are those of the eager path (losses and gradients agree to float rounding).
-    It needs:
-
-    * a loss whose value on a batch is the *mean* of its values on single examples.  Every
-      loss in ``nn.losses`` is such a mean (mae and mse over all elements, each example
-      having the same number), also with a term that depends only on the parameters added
-      (an L2 penalty).  A sum over the batch, or a loss that mixes examples, is not;
-    * xs, and ys where the loss does arithmetic on them (mae, mse), that are numbers or
-      nested lists of numbers; the target is then an input of the traced step.  A loss that
-      checks its target's value (cross_entropy, hinge, the binary losses: they reject a
-      Value as target) is traced once per distinct target instead, at most
-      ``MAX_TARGET_TRACES`` of them: a class index or a ±1 label, not a regression target;
-    * a model and loss without branches on the data (``if v.data > 0``): those run once,
-      when tracing.  The stable forms of ``binary_cross_entropy_with_logits`` and the clamp
-      of ``binary_cross_entropy`` branch on the prediction; the traced branch is the same
-      function, but a logit beyond about ±700 of the other sign overflows (and is reported).
-
-    The first update also computes its batch's loss on the eager engine, and raises a
-    ValueError if the two differ (a loss that is not a mean, a branch the trace froze).
+    example, ``loss([model(x)], [y])``, is traced once, its target an input, and each batch
+    replays it on all its examples at once (the validation set too, and ``predict`` runs
+    compiled).  The parameters live in a numpy array for the whole run; the Values get
+    their data (and the last gradient) back before every ``callback``, validation and
+    ``on_epoch``, which may change them, and when training stops, also by an error.
+    Updates, stopping rules, History and errors are the eager path's, to float rounding.
+    It needs numeric ``xs`` and ``ys``, a loss that is the mean of per-example losses and
+    accepts a Value as its target (every loss in ``nn.losses`` does), and no branches on
+    the data.  The first update checks every distinct target with the loss, and the
+    compiled loss against the eager one (see the README, "Training with it").
     """
     params = _training_parameters(model, parameters)
     if not isinstance(compiled, bool):
         raise TypeError(f"fit: compiled must be True or False, got {type(compiled).__name__}")
     if not callable(loss):
         raise TypeError(f"fit: loss must be callable (e.g. nn.losses.mse), got {loss!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"fit: callback must be callable, got {type(callback).__name__}")
+    for name, hook in (("callback", callback), ("on_epoch", on_epoch)):
+        if hook is not None and not callable(hook):
+            raise TypeError(f"fit: {name} must be callable, got {type(hook).__name__}")
     if len(xs) != len(ys):
         raise ValueError(f"fit: xs has {len(xs)} examples but ys has {len(ys)}")
     n = len(xs)
@@ -202,9 +223,17 @@ def fit(
         grad_tol = real(grad_tol, "fit", "grad_tol", minimum=0)
     if epochs is None and max_updates is None and grad_tol is None:
         raise ValueError("fit: give at least one stopping rule: epochs, max_updates or grad_tol")
+    checked = None if validation is None else _Validation(validation, compiled)
+    if patience is not None:
+        if checked is None:
+            raise TypeError(
+                "fit: patience needs validation=(xs, ys): early stopping watches the "
+                "validation loss"
+            )
+        patience = integer(patience, "fit", "patience", 1)
 
-    optimizer = SGD(params, lr, momentum=momentum, weight_decay=weight_decay)
-    compiled_loss = _CompiledLoss(model, xs, ys, loss) if compiled else None
+    optimizer = _optimizer(params, optimizer, lr, momentum, weight_decay)
+    step = (_CompiledStep if compiled else _EagerStep)(model, xs, ys, loss, optimizer)
     history = History()
     bar = _progress_bar(n, batch_size, epochs, max_updates) if progress else None
     try:
@@ -217,16 +246,14 @@ def fit(
                 if max_updates is not None and history.updates >= max_updates:
                     history.stop_reason = "max_updates"
                     break
-                optimizer.zero_grad()
-                if compiled_loss is not None:
-                    value = compiled_loss.backward(index, history)
-                else:
-                    with _collector_paused():
-                        value = _batch_loss(model, xs, ys, index, loss, history).data
-                if grad_tol is not None and max(abs(p.grad) for p in params) <= grad_tol:
+                value = _loss_and_gradient(step, index, history)
+                if grad_tol is not None and step.largest_gradient() <= grad_tol:
                     history.stop_reason = "converged"
                     break
-                optimizer.step()
+                try:
+                    step.update()
+                except NonFiniteStepError as error:  # divergence, seen one step later
+                    raise NonFiniteLossError(f"fit: {_where(history)}: {error}") from error
                 history.losses.append(value)
                 history.updates += 1
                 epoch_losses.append(value)
@@ -234,15 +261,214 @@ def fit(
                     bar.set_postfix(loss=f"{value:.4g}", refresh=False)
                     bar.update(1)
                 if callback is not None:
-                    callback(history)
+                    _run_user_code(step, callback, history)
             else:  # no break: the epoch saw every batch
                 history.epochs += 1
                 history.epoch_losses.append(math.fsum(epoch_losses) / len(epoch_losses))
                 history.epoch_ends.append(history.updates)
-    finally:
+                if checked is not None:
+                    checked.record(step, history)
+                    if patience is not None and _epochs_since_best(history) >= patience:
+                        history.stop_reason = "early_stopping"
+                if on_epoch is not None:
+                    _run_user_code(step, on_epoch, history)
+    finally:  # at every stop, errors included, the Values hold the parameters
+        step.to_values()
         if bar is not None:
             bar.close()
     return history
+
+
+def _optimizer(
+    params: list[Value],
+    optimizer: Optimizer | None,
+    lr: LearningRate | None,
+    momentum: float | None,
+    weight_decay: float | None,
+) -> Optimizer:
+    """The optimizer fit steps: ``optimizer``, checked against ``params``, or an SGD."""
+    if optimizer is None:
+        if lr is None:
+            raise TypeError(
+                "fit: give lr= (SGD's learning rate) or optimizer= (e.g. "
+                "nn.Adam(model.parameters(), lr=1e-3))"
+            )
+        momentum, weight_decay = (0.0 if v is None else v for v in (momentum, weight_decay))
+        return SGD(params, lr, momentum=momentum, weight_decay=weight_decay)
+    settings = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+    given = [f"{name}=" for name, value in settings.items() if value is not None]
+    if given:
+        raise TypeError(
+            f"fit: optimizer= and {', '.join(given)} were both given; "
+            "give those settings to the optimizer (or pass no optimizer for SGD)"
+        )
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            "fit: optimizer must be an nn.Optimizer (e.g. nn.Adam(model.parameters())), "
+            f"got {type(optimizer).__name__}"
+        )
+    held = optimizer.params
+    differ = [i for i, (p, q) in enumerate(zip(held, params)) if p is not q]
+    if differ or len(held) != len(params):
+        where = f", first different at params[{differ[0]}]" if differ else ""
+        if set(map(id, held)) == set(map(id, params)):
+            where += " (the same Values in another order)"
+        raise ValueError(
+            "fit: the optimizer's params must be the parameters fit trains, in their order "
+            "(build it on model.parameters(), or on parameters=); fit trains "
+            f"{len(params)}, the optimizer holds {len(held)}{where}"
+        )
+    return optimizer
+
+
+def _run_user_code(
+    step: _EagerStep | _CompiledStep, hook: Callable[[History], None], history: History
+) -> None:
+    """Run a callback with the parameters in their Values; it may look at them and change them."""
+    step.to_values()
+    hook(history)
+    step.from_values()
+
+
+class _Validation:
+    """The validation set, checked, and its loss and accuracy recorded after each epoch."""
+
+    def __init__(self, validation: object, compiled: bool) -> None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError(
+                f"fit: validation must be a pair (xs, ys), got {type(validation).__name__} "
+                f"{brief(validation)}"
+            )
+        for what, part in zip(("xs", "ys"), validation):
+            if isinstance(part, (str, bytes)) or not isinstance(part, Iterable):
+                raise TypeError(
+                    f"fit: validation {what} must be a list with one item per example, "
+                    f"got {type(part).__name__}"
+                )
+        self.xs, self.ys = (list(part) for part in validation)
+        if len(self.xs) != len(self.ys) or not self.xs:
+            raise ValueError(
+                f"fit: validation xs has {len(self.xs)} examples and ys {len(self.ys)}: "
+                "they need the same number, at least one"
+            )
+        self.compiled = compiled
+        self.data: tuple[Any, Any] = (self.xs, self.ys)  # what the step's mean_loss takes
+        if compiled:  # the replay takes arrays: check and convert them once, before training
+            from autograd.checks import numeric_array
+
+            expected = "a list with one item (number or list) per example"
+            self.data = (
+                numeric_array(self.xs, "fit", "validation xs", expected),
+                numeric_array(self.ys, "fit", "validation ys", expected),
+            )
+        # Accuracy counts classes: it applies to class-index targets (and, as the first
+        # prediction tells, a model returning logits).
+        self.classes = all(_is_class_index(y) for y in self.ys)
+
+    def record(self, step: _EagerStep | _CompiledStep, history: History) -> None:
+        """Append the validation loss and accuracy of the parameters after this epoch."""
+        step.to_values()  # the traced replay and predict read the Values
+        where = f"validating after epoch {history.epochs}"
+        with _errors_named(lambda: f"{where}, computing the loss"):
+            value = step.mean_loss(*self.data)
+            if not math.isfinite(value):
+                raise NonFiniteLossError(
+                    f"fit: {where}: the validation loss is {value!r} (not finite)"
+                )
+        fraction = None
+        if self.classes:
+            with _errors_named(lambda: f"{where}, predicting"):
+                predicted = predict(step.model, self.xs, compiled=self.compiled)
+            # predict gives class indices (ints) for logits, a float for a single output.
+            self.classes = isinstance(predicted[0], int)
+            fraction = accuracy(predicted, self.ys) if self.classes else None
+        history.val_losses.append(value)
+        history.val_accuracies.append(fraction)
+
+
+def _is_class_index(target: object) -> bool:
+    """Whether ``target`` is a whole number >= 0 (as ``nn.accuracy`` reads class indices)."""
+    if not is_real(target):
+        return False
+    number = cast(float, target)  # an int, a float or a numpy number, and not a bool
+    return bool(number >= 0 and number % 1 == 0)
+
+
+def _epochs_since_best(history: History) -> int:
+    """The epochs since the validation loss last fell below every earlier one."""
+    losses = history.val_losses
+    return len(losses) - 1 - losses.index(min(losses))
+
+
+def _progress_bar(n: int, batch_size: int, epochs: int | None, max_updates: int | None) -> Any:
+    from tqdm.auto import tqdm
+
+    planned: list[int] = []
+    if max_updates is not None:
+        planned.append(max_updates)
+    if epochs is not None:
+        planned.append(epochs * num_batches(n, batch_size))
+    return tqdm(total=min(planned) if planned else None, desc="fit", unit="update")
+
+
+# --- one update's loss and gradient, and its errors --------------------------------------------
+
+
+def _loss_and_gradient(
+    step: _EagerStep | _CompiledStep, index: list[int], history: History
+) -> float:
+    """Run one step on one batch; its errors are translated by ``_errors_named``.
+
+    Errors name the update, 1-based and as ``history.updates`` (the updates done before it),
+    and the phase.  A non-finite loss is a NonFiniteLossError.
+    """
+    where = _where(history)
+    with _errors_named(lambda: f"{where}, {step.phase}"), _collector_paused():
+        value = step.loss(index)
+        if not math.isfinite(value):
+            raise NonFiniteLossError(
+                f"fit: {where}: the loss is {value!r} (not finite); try a smaller learning rate"
+            )
+        step.backward()
+    return value
+
+
+@contextlib.contextmanager
+def _errors_named(context: Callable[[], str]) -> Iterator[None]:
+    """Translate the errors of computing a loss; ``context()`` says where and in which phase.
+
+    A float overflow (the engine raises OverflowError when exp or ** leave the float range:
+    in training that means divergence) becomes a NonFiniteLossError; a ValueError or
+    ZeroDivisionError keeps its type, with ``fit: `` and the context prefixed.
+    """
+    try:
+        yield
+    except OverflowError as error:
+        raise NonFiniteLossError(
+            f"fit: {context()}: a float overflowed: {error}; try a smaller learning rate"
+        ) from error
+    except NonFiniteLossError:
+        raise
+    except (ValueError, ZeroDivisionError) as error:
+        raise _with_context(error, f"fit: {context()}: ") from error
+
+
+def _where(history: History) -> str:
+    """The update being computed, unambiguously: 1-based and as ``history.updates``."""
+    return (
+        f"at update {history.updates + 1} (1-based; history.updates = {history.updates}), "
+        f"epoch {history.epochs + 1}"
+    )
+
+
+def _with_context(error: ValueError | ZeroDivisionError, prefix: str) -> Exception:
+    """A copy of ``error`` (same type where possible) whose message starts with ``prefix``."""
+    message = f"{prefix}{error}"
+    try:
+        return type(error)(message)
+    except Exception:  # an exception type whose constructor wants other arguments
+        base = ZeroDivisionError if isinstance(error, ZeroDivisionError) else ValueError
+        return base(message)
 
 
 @contextlib.contextmanager
@@ -264,82 +490,75 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _progress_bar(n: int, batch_size: int, epochs: int | None, max_updates: int | None) -> Any:
-    from tqdm.auto import tqdm
-
-    planned: list[int] = []
-    if max_updates is not None:
-        planned.append(max_updates)
-    if epochs is not None:
-        planned.append(epochs * num_batches(n, batch_size))
-    return tqdm(total=min(planned) if planned else None, desc="fit", unit="update")
+def _checked(loss: object) -> Value:
+    """The loss function's result, which must be a Value."""
+    if not isinstance(loss, Value):
+        raise TypeError(f"fit: loss must return a Value, got {type(loss).__name__}")
+    return loss
 
 
-def _where(history: History) -> str:
-    """The update being computed, unambiguously: 1-based and as ``history.updates``."""
-    return (
-        f"at update {history.updates + 1} (1-based; history.updates = {history.updates}), "
-        f"epoch {history.epochs + 1}"
-    )
+class _EagerStep:
+    """The batch's graph, built by the eager engine and backpropagated into the Values."""
+
+    def __init__(
+        self,
+        model: Callable[[Any], Any],
+        xs: Sequence[Any],
+        ys: Sequence[Any],
+        loss: Callable[[list[Any], list[Any]], Value],
+        optimizer: Optimizer,
+    ) -> None:
+        self.model, self.xs, self.ys, self.loss_fn = model, xs, ys, loss
+        self.optimizer = optimizer
+        self.phase = "computing the loss"
+        self.value: Value | None = None
+
+    def loss(self, index: list[int]) -> float:
+        """Build the batch's loss."""
+        self.phase = "computing the loss"
+        self.optimizer.zero_grad()
+        self.value = _checked(
+            self.loss_fn([self.model(self.xs[i]) for i in index], [self.ys[i] for i in index])
+        )
+        return self.value.data
+
+    def backward(self) -> None:
+        """Backpropagate it, then let the graph go."""
+        self.phase = "backpropagating the loss"
+        if self.value is not None:
+            self.value.backward()
+        self.value = None
+
+    def mean_loss(self, xs: list[Any], ys: list[Any]) -> float:
+        """The loss on a whole data set (the validation set), recording no graph."""
+        with no_grad():
+            return _checked(self.loss_fn([self.model(x) for x in xs], ys)).data
+
+    def largest_gradient(self) -> float:
+        """The largest gradient component, in absolute value."""
+        return max(abs(p.grad) for p in self.optimizer.params)
+
+    def update(self) -> None:
+        """One optimizer step on the Values."""
+        self.optimizer.step()
+
+    def to_values(self) -> None:
+        """Nothing to do: the Values are where the parameters live."""
+
+    def from_values(self) -> None:
+        """Nothing to do: the Values are where the parameters live."""
 
 
-def _with_context(error: ValueError | ZeroDivisionError, prefix: str) -> Exception:
-    """A copy of ``error`` (same type where possible) whose message starts with ``prefix``."""
-    message = f"{prefix}{error}"
-    try:
-        return type(error)(message)
-    except Exception:  # an exception type whose constructor wants other arguments
-        base = ZeroDivisionError if isinstance(error, ZeroDivisionError) else ValueError
-        return base(message)
-
-
-def _batch_loss(
-    model: Callable[[Any], Any],
-    xs: Sequence[Any],
-    ys: Sequence[Any],
-    index: list[int],
-    loss: Callable[[list[Any], list[Any]], Value],
-    history: History,
-) -> Value:
-    """The batch's loss, backpropagated into the parameters' ``.grad``."""
-    value: Value | None = None
-    try:
-        value = loss([model(xs[i]) for i in index], [ys[i] for i in index])
-        if not isinstance(value, Value):
-            raise TypeError(f"fit: loss must return a Value, got {type(value).__name__}")
-        if not math.isfinite(value.data):
-            raise NonFiniteLossError(
-                f"fit: {_where(history)}: the loss is {value.data!r} (not finite); "
-                "try a smaller learning rate"
-            )
-        value.backward()
-    except OverflowError as error:
-        # The engine raises OverflowError when exp or ** leave the float range: in
-        # training that means divergence, so say where it happened.
-        if value is None:
-            what = "the loss is inf (it overflowed a float)"
-        else:
-            what = f"backpropagating the loss ({value.data!r}) overflowed (a gradient is inf)"
-        raise NonFiniteLossError(
-            f"fit: {_where(history)}: {what}: {error}; try a smaller learning rate"
-        ) from error
-    except NonFiniteLossError:
-        raise
-    except (ValueError, ZeroDivisionError) as error:
-        phase = "computing the loss" if value is None else "backpropagating the loss"
-        raise _with_context(error, f"fit: {_where(history)}, {phase}: ") from error
-    return value
-
-
-MAX_TARGET_TRACES = 64
-"""``fit(compiled=True)`` traces at most this many steps, one per distinct target, for a
-loss that does not take its target as a traced input."""
-
-# The first batch's compiled and eager losses may differ by float rounding only (the
-# engines add gradients in other orders, and numpy's exp, log and tanh may differ from
-# math's in the last bit): about 1e-15 of the loss's scale.  A loss that is not a mean of
-# per-example losses, or a branch frozen by the trace, differs by far more.
+# The compiled and eager losses may differ by float rounding only (the engines add in other
+# orders, and numpy's exp, log and tanh may differ from math's in the last bit): about 1e-15
+# of the loss's scale.  A loss that is not a mean of per-example losses, or a branch frozen
+# by the trace, differs by far more.
 _CHECK_TOLERANCE = 1e-9
+
+_CHECKED_EXAMPLES = 4
+"""The first update compares compiled and eager on this many examples of its batch: enough
+to see a sum that should be a mean, or a branch frozen by the trace, while each eager
+example costs about what a whole compiled batch does."""
 
 
 def _frozen(target: Any) -> Any:
@@ -355,12 +574,16 @@ def _frozen(target: Any) -> Any:
     return target
 
 
-class _CompiledLoss:
-    """fit's compiled path: the per-example loss traced once, replayed on each batch.
+class _CompiledStep:
+    """The per-example loss traced once by ``autograd.compile`` and replayed on each batch.
 
-    The target is a traced input when the loss accepts a Value for it (mae, mse); else
-    one step is traced per distinct target value, and a batch runs each of its groups.
+    The target is a traced input, so one trace serves every target.  The parameters stay
+    in ``self.data`` (in the optimizer's order) for the whole run, their gradient in
+    ``self.grad``; the optimizer steps those arrays, and nothing touches each parameter's
+    Value until ``to_values``.
     """
+
+    phase = "compiled loss"
 
     def __init__(
         self,
@@ -368,87 +591,149 @@ class _CompiledLoss:
         xs: Sequence[Any],
         ys: Sequence[Any],
         loss: Callable[[list[Any], list[Any]], Value],
+        optimizer: Optimizer,
     ) -> None:
-        self.model, self.xs, self.ys, self.loss = model, xs, ys, loss
-        self.traced_target: Any = None  # the step taking (x, y), once known to work
-        self.per_target: dict[Any, Any] = {}  # or: target key -> step taking x
-        self.checked = False
+        import numpy as np  # only when compiled=True
+
+        self.model, self.xs, self.ys, self.loss_fn = model, xs, ys, loss
+        self.optimizer = optimizer
+        self.data = np.array([p.data for p in optimizer.params], dtype=np.float64)
+        self.grad = np.array([p.grad for p in optimizer.params], dtype=np.float64)
+        self.traced: Any = None  # the Compiled step, made by the first batch
+        self.inputs: list[Any] = []  # xs and ys as arrays, checked once
+        # The traced graph reads its parameters in its own order.  Usually that is the
+        # optimizer's, and self.data is passed as it is; else ``trained`` marks those in
+        # self.data, at ``positions``, and the others (Values that fit does not train) are
+        # read from their Values on each update.
+        self.same_order = True
+        self.trained: Any = None
+        self.positions: Any = None
+        self.others: list[Value] = []
+
+    def loss(self, index: list[int]) -> float:
+        """The batch's mean loss; its gradient goes to ``self.grad``."""
+        first = self.traced is None
+        if first:
+            self._start(index)
+        xs, ys = (array[index] for array in self.inputs)
+        value, grad = self.traced.mean_and_gradient(self._traced_data(), xs, ys)
+        self.grad = self._fit_order(grad)
+        if first:
+            self._check(index[:_CHECKED_EXAMPLES])
+        return float(value)
+
+    def backward(self) -> None:
+        """Nothing left to do: ``loss`` computed the gradient too."""
+
+    def mean_loss(self, xs: Any, ys: Any) -> float:
+        """The mean loss on a whole data set (arrays), replayed from the Values' data."""
+        losses = self.traced(xs, ys)
+        return float(sum(losses) / len(losses))
+
+    def largest_gradient(self) -> float:
+        """The largest gradient component, in absolute value."""
+        return float(abs(self.grad).max())
+
+    def update(self) -> None:
+        """One optimizer step on the arrays."""
+        self.optimizer.step_arrays(self.data, self.grad)
+
+    def to_values(self) -> None:
+        """Write the arrays into the Values: their data, and the last gradient."""
+        for p, x, g in zip(self.optimizer.params, self.data.tolist(), self.grad.tolist()):
+            p.data, p.grad = x, g
+
+    def from_values(self) -> None:
+        """Read the Values' data back (user code may have changed it)."""
+        self.data[:] = [p.data for p in self.optimizer.params]
+
+    def _start(self, index: list[int]) -> None:
+        """Check the data and every target, and trace the loss of one example."""
+        import numpy as np
+
+        from autograd import compile as trace
+        from autograd.checks import numeric_array
+
+        self.inputs = [
+            numeric_array(data, "fit", what, "a list with one item (number or list) per example")
+            for data, what in ((self.xs, "xs"), (self.ys, "ys"))
+        ]
+        self._check_targets()
+        first = index[0]
+        self.traced = trace(self._one, example=(self.xs[first], self.ys[first]))
+        where = {p: i for i, p in enumerate(self.optimizer.params)}
+        positions = np.array([where.get(p, -1) for p in self.traced.parameters], dtype=np.intp)
+        self.same_order = np.array_equal(positions, np.arange(len(self.data)))
+        self.trained = positions >= 0
+        self.positions = positions[self.trained]
+        self.others = [p for p in self.traced.parameters if p not in where]
 
     def _one(self, x: Any, y: Any) -> Value:
-        value = self.loss([self.model(x)], [y])
-        if not isinstance(value, Value):
-            raise TypeError(f"fit: loss must return a Value, got {type(value).__name__}")
-        return value
+        return _checked(self.loss_fn([self.model(x)], [y]))
 
-    def _run(self, index: list[int]) -> float:
-        """The batch's mean loss, its gradient added into ``.grad``."""
-        from autograd import compile as trace  # imports numpy: only when compiled=True
+    def _traced_data(self) -> Any:
+        """The traced graph's parameters' values, in its order."""
+        if self.same_order:
+            return self.data
+        import numpy as np
 
-        xs = [self.xs[i] for i in index]
-        if self.traced_target is None and not self.per_target:
-            x0, y0 = self.xs[index[0]], self.ys[index[0]]
-            try:
-                self.traced_target = trace(self._one, example=(x0, y0))
-            except (TypeError, ValueError):
-                pass  # the loss checks its target (or it is no number): trace per target
-        if self.traced_target is not None:
-            value: float = self.traced_target.backward(xs, [self.ys[i] for i in index])
-            return value
-        groups: dict[Any, list[int]] = {}
-        for i in index:
-            groups.setdefault(_frozen(self.ys[i]), []).append(i)
-        total = 0.0
-        for key, members in groups.items():
-            step = self.per_target.get(key)
-            if step is None:
-                if len(self.per_target) >= MAX_TARGET_TRACES:
-                    raise ValueError(
-                        f"fit: compiled=True: the loss does not take its target as a traced "
-                        f"input (it checks the target's value), so one step is traced per "
-                        f"distinct target, and there are more than {MAX_TARGET_TRACES}; "
-                        "use compiled=False"
-                    )
-                y = self.ys[members[0]]
-                step = trace(lambda x, y=y: self._one(x, y), example=(self.xs[members[0]],))
-                self.per_target[key] = step
-            weight = len(members) / len(index)
-            total += weight * step.backward([self.xs[i] for i in members], gradient=weight)
-        return total
+        data = np.empty(len(self.trained))
+        data[self.trained] = self.data[self.positions]
+        data[~self.trained] = [p.data for p in self.others]
+        return data
 
-    def _check(self, index: list[int], value: float) -> None:
-        """Compare the first batch's compiled loss with the eager engine's."""
+    def _fit_order(self, grad: Any) -> Any:
+        """A gradient in the traced graph's order, in the optimizer's (0 where unused)."""
+        if self.same_order:
+            return grad
+        import numpy as np
+
+        result = np.zeros_like(self.data)
+        result[self.positions] = grad[self.trained]
+        return result
+
+    def _check_targets(self) -> None:
+        """Run the loss, eagerly, on every distinct target once, before any training.
+
+        The compiled loss takes targets as data: the checks a loss makes on its target's
+        value (a class index in range, a label of +1 or -1) run on the traced example only.
+        So they run here, on one prediction (the first example's) paired with each distinct
+        target: a bad target raises the loss's own error, naming it in ``ys``.
+        """
         import autograd
 
+        first: dict[Any, int] = {}
+        for i, y in enumerate(self.ys):
+            first.setdefault(_frozen(y), i)
         with autograd.no_grad():
-            eager = self.loss([self.model(self.xs[i]) for i in index], [self.ys[i] for i in index])
+            prediction = self.model(self.xs[0])
+            targets = [self.ys[i] for i in first.values()]
+            try:
+                self.loss_fn([prediction] * len(targets), targets)
+            except (ValueError, TypeError):  # say which target: try them one by one
+                for i in first.values():
+                    try:
+                        self.loss_fn([prediction], [self.ys[i]])
+                    except (ValueError, TypeError) as error:
+                        raise type(error)(f"ys[{i}]: {error}") from error
+                raise
+
+    def _check(self, index: list[int]) -> None:
+        """Compare the compiled loss with the eager engine's on a few examples."""
+        import autograd
+
+        xs, ys = (array[index] for array in self.inputs)
+        losses = self.traced(xs, ys)
+        compiled = sum(losses) / len(losses)
+        with autograd.no_grad():
+            eager = self.loss_fn(
+                [self.model(self.xs[i]) for i in index], [self.ys[i] for i in index]
+            )
         expected = eager.data if isinstance(eager, Value) else math.nan
-        if not abs(value - expected) <= _CHECK_TOLERANCE * max(1.0, abs(expected)):
+        if not abs(compiled - expected) <= _CHECK_TOLERANCE * max(1.0, abs(expected)):
             raise ValueError(
-                f"fit: compiled=True: on the first batch the compiled loss is {value!r} but the "
-                f"eager engine's is {expected!r}.  The compiled path needs a loss that is the "
-                "mean of per-example losses, and a model and loss without branches on the "
+                f"fit: compiled=True: on the first batch the compiled loss is {compiled!r} but "
+                f"the eager engine's is {expected!r}.  The compiled path needs a loss that is "
+                "the mean of per-example losses, and a model and loss without branches on the "
                 "data's values; use compiled=False"
             )
-
-    def backward(self, index: list[int], history: History) -> float:
-        """Run one batch, with the eager path's errors (see ``fit``)."""
-        try:
-            value = self._run(index)
-            if not self.checked and math.isfinite(value):
-                self._check(index, value)
-                self.checked = True
-            if not math.isfinite(value):
-                raise NonFiniteLossError(
-                    f"fit: {_where(history)}: the loss is {value!r} (not finite); "
-                    "try a smaller learning rate"
-                )
-        except OverflowError as error:
-            raise NonFiniteLossError(
-                f"fit: {_where(history)}: the compiled loss or its gradient overflowed a "
-                f"float: {error}; try a smaller learning rate"
-            ) from error
-        except NonFiniteLossError:
-            raise
-        except (ValueError, ZeroDivisionError) as error:
-            raise _with_context(error, f"fit: {_where(history)}, compiled loss: ") from error
-        return value
