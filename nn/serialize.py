@@ -9,49 +9,36 @@ A file looks like::
 
 Floats are written with ``repr`` (json's default), which round-trips every float exactly.
 
-``load`` checks a file before building anything: the architecture's fields (an MLP's
-"activations" must name every layer, as ``save`` writes them), then the parameter groups
-it implies (their number, names and lengths, computed from the architecture alone)
-against the file's.  So an inconsistent file (say ``"sizes": [1000000000, 1]`` with a
-handful of parameters) fails at once with a short ValueError, and a model is only built
-when the file holds every one of its parameters.
+``load`` counts before it builds: from the architecture alone it computes how many parameter
+groups and how many numbers the model has, and a file that holds other counts is refused
+before any model exists.  So a small hostile file (say ``"sizes": [1000000000, 1]`` with a
+handful of parameters) fails at once with a short ValueError instead of allocating a huge
+model, and the model that is built is no larger than the file.  Its constructor then checks
+the rest of the architecture, and ``load_state_dict`` each group's name, length and numbers.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from autograd.checks import brief as _brief
-from autograd.checks import integer
+from autograd.checks import brief, integer
 from autograd.files import write_atomically
 
-from .modules import MLP, Layer, Module, Neuron, _check_activation, _check_sizes, _name_some
+from .modules import MLP, Layer, Module, Neuron
 
-__all__ = ["save", "load", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "from_document", "FORMAT", "VERSION"]
 
 FORMAT = "lecturegrad.nn"
 VERSION = 1
 
-_BUILDERS: dict[str, Any] = {
-    "Neuron": lambda a: Neuron(a["nin"], a["activation"]),
-    "Layer": lambda a: Layer(a["nin"], a["nout"], a["activation"]),
-    "MLP": lambda a: MLP(a["nin"], a["sizes"], a["activations"]),
-}
 _FIELDS = {
     "Neuron": ("nin", "activation"),
     "Layer": ("nin", "nout", "activation"),
     "MLP": ("nin", "sizes", "activations"),
 }
-
-# Group names as the modules make them; at most 18 digits, so int() is always cheap.
-_NUMBER = "([1-9][0-9]{0,17})"
-_LAYER_GROUP = re.compile(f"neuron {_NUMBER}")
-_MLP_GROUP = re.compile(f"layer {_NUMBER}/neuron {_NUMBER}")
 
 
 def save(model: Module, path: str | os.PathLike[str]) -> None:
@@ -108,104 +95,41 @@ def _field(mapping: dict[str, Any], key: str, where: str, path: str) -> Any:
     return mapping[key]
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """The parameter groups an architecture implies, described without building the model.
-
-    ``count`` is the number of groups, ``size_of(name)`` a group's number of values (None
-    for a name the model does not have) and ``names()`` yields the names in model order.
-    """
-
-    count: int
-    size_of: Callable[[str], int | None]
-    names: Callable[[], Iterator[str]]
-
-
-def _numbered(pattern: re.Pattern[str], name: object) -> list[int] | None:
-    match = pattern.fullmatch(name) if isinstance(name, str) else None
-    return None if match is None else [int(g) for g in match.groups()]
-
-
-def _layout(kind: str, architecture: dict[str, Any]) -> _Layout:
-    """Check the architecture's fields (as the constructors do) and describe its groups."""
+def _counts(kind: str, architecture: dict[str, Any]) -> tuple[int, int]:
+    """How many parameter groups and numbers the architecture has, from its sizes alone."""
     who = f"{kind} architecture"
     nin = integer(architecture["nin"], who, "nin", 1)
     if kind == "Neuron":
-        _check_activation(architecture["activation"], who)
-        return _Layout(
-            1, lambda name: nin + 1 if name == "neuron" else None, lambda: iter(["neuron"])
-        )
+        return 1, nin + 1
     if kind == "Layer":
         nout = integer(architecture["nout"], who, "nout", 1)
-        _check_activation(architecture["activation"], who)
-
-        def layer_size(name: str) -> int | None:
-            index = _numbered(_LAYER_GROUP, name)
-            return nin + 1 if index is not None and index[0] <= nout else None
-
-        return _Layout(nout, layer_size, lambda: (f"neuron {j + 1}" for j in range(nout)))
-    sizes = _check_sizes(architecture["sizes"], who)
+        return nout, nout * (nin + 1)
+    sizes = architecture["sizes"]
+    if not isinstance(sizes, list) or not sizes:
+        raise ValueError(
+            f"{who}: sizes must be a non-empty list of layer widths, got {brief(sizes)}"
+        )
+    widths = [nin] + [integer(n, who, f"sizes[{i}]", 1) for i, n in enumerate(sizes)]
     # save writes one name per layer; MLP's shorthands (one name for the hidden layers, or
     # a list without the output layer) would silently rebuild a different model.
     activations = architecture["activations"]
     if not isinstance(activations, list) or len(activations) != len(sizes):
         raise ValueError(
             f"{who}: activations must be a list of {len(sizes)} activation names, one per "
-            f"layer, got {_brief(activations)}"
+            f"layer, got {brief(activations)}"
         )
-    for i, name in enumerate(activations):
-        _check_activation(name, f"{who} layer {i + 1}")
-    widths = [nin, *sizes]
-
-    def mlp_size(name: str) -> int | None:
-        index = _numbered(_MLP_GROUP, name)
-        if index is None:
-            return None
-        layer, neuron = index
-        if layer > len(sizes) or neuron > sizes[layer - 1]:
-            return None
-        return widths[layer - 1] + 1
-
-    def mlp_names() -> Iterator[str]:
-        for i, size in enumerate(sizes):
-            for j in range(size):
-                yield f"layer {i + 1}/neuron {j + 1}"
-
-    return _Layout(sum(sizes), mlp_size, mlp_names)
+    # Every neuron is one group: a weight per input, and a bias.
+    numbers = sum((fan_in + 1) * width for fan_in, width in pairwise(widths))
+    return sum(widths[1:]), numbers
 
 
-def _check_shapes(layout: _Layout, parameters: dict[str, Any], path: str) -> None:
-    """Compare the file's groups with the layout's, in time and memory linear in the file."""
-    sizes = {name: layout.size_of(name) for name in parameters}
-    unexpected = [name for name, size in sizes.items() if size is None]
-    present = len(parameters) - len(unexpected)  # distinct names the model has
-    n_missing = layout.count - present
-    if unexpected or n_missing:
-        missing: list[str] = []
-        if n_missing:
-            # Stops after a few: at most `present` + 5 names are generated.
-            for name in layout.names():
-                if name not in parameters:
-                    missing.append(name)
-                    if len(missing) == 5:
-                        break
-        raise ValueError(
-            f"load: {path}: parameters do not fit the architecture, which has "
-            f"{layout.count} parameter group(s) where the file has {len(parameters)}: "
-            f"missing {_name_some(missing, n_missing) if n_missing else 'nothing'}, "
-            f"unexpected {_name_some(unexpected) if unexpected else 'nothing'}"
-        )
-    for name, values in parameters.items():
-        if not isinstance(values, list):
-            raise ValueError(
-                f"load: {path}: parameters do not fit the architecture: {_brief(name)} must "
-                f"be a list of numbers, got {type(values).__name__}"
-            )
-        if len(values) != sizes[name]:
-            raise ValueError(
-                f"load: {path}: parameters do not fit the architecture: {_brief(name)} has "
-                f"{len(values)} value(s), the model has {sizes[name]}"
-            )
+def _build(kind: str, architecture: dict[str, Any]) -> Module:
+    """The model the architecture describes (its constructor checks the activations)."""
+    if kind == "Neuron":
+        return Neuron(architecture["nin"], architecture["activation"])
+    if kind == "Layer":
+        return Layer(architecture["nin"], architecture["nout"], architecture["activation"])
+    return MLP(architecture["nin"], architecture["sizes"], architecture["activations"])
 
 
 def from_document(document: object, path: str = "<document>") -> Module:
@@ -215,12 +139,12 @@ def from_document(document: object, path: str = "<document>") -> Module:
     fmt = _field(document, "format", "the file", path)
     if fmt != FORMAT:
         raise ValueError(
-            f"load: {path}: not an nn model file (format {_brief(fmt)}, not {FORMAT!r})"
+            f"load: {path}: not an nn model file (format {brief(fmt)}, not {FORMAT!r})"
         )
     version = _field(document, "version", "the file", path)
     if version != VERSION or isinstance(version, bool):
         raise ValueError(
-            f"load: {path}: unsupported format version {_brief(version)}; this version of "
+            f"load: {path}: unsupported format version {brief(version)}; this version of "
             f"lecturegrad reads version {VERSION}"
         )
     architecture = _field(document, "architecture", "the file", path)
@@ -228,27 +152,39 @@ def from_document(document: object, path: str = "<document>") -> Module:
     if not isinstance(architecture, dict):
         raise ValueError(f"load: {path}: 'architecture' must be an object")
     kind = _field(architecture, "type", "'architecture'", path)
-    if not isinstance(kind, str) or kind not in _BUILDERS:
+    if not isinstance(kind, str) or kind not in _FIELDS:
         raise ValueError(
-            f"load: {path}: unknown model type {_brief(kind)}; "
-            f"expected one of {', '.join(_BUILDERS)}"
+            f"load: {path}: unknown model type {brief(kind)}; expected one of {', '.join(_FIELDS)}"
         )
     for key in _FIELDS[kind]:
         _field(architecture, key, "'architecture'", path)
     try:
-        layout = _layout(kind, architecture)
+        groups, numbers = _counts(kind, architecture)
     except (TypeError, ValueError) as error:
         raise ValueError(f"load: {path}: bad architecture: {error}") from None
     if not isinstance(parameters, dict):
         raise ValueError(f"load: {path}: 'parameters' must be an object")
-    # Before building: a consistent file is as large as the model it describes.
-    _check_shapes(layout, parameters, path)
+    does_not_fit = f"load: {path}: parameters do not fit the architecture"
+    in_file = 0
+    for name, values in parameters.items():
+        if not isinstance(values, list):
+            raise ValueError(
+                f"{does_not_fit}: {brief(name)} must be a list of numbers, "
+                f"got {type(values).__name__}"
+            )
+        in_file += len(values)
+    # Before building: a model that fits the file is no larger than the file.
+    if (len(parameters), in_file) != (groups, numbers):
+        raise ValueError(
+            f"{does_not_fit}, which has {groups} parameter group(s) of {numbers} number(s) in "
+            f"all; the file has {len(parameters)} group(s) of {in_file} number(s)"
+        )
     try:
-        model: Module = _BUILDERS[kind](architecture)
+        model = _build(kind, architecture)
     except (TypeError, ValueError) as error:
         raise ValueError(f"load: {path}: bad architecture: {error}") from None
     try:
         model.load_state_dict(parameters)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"load: {path}: parameters do not fit the architecture: {error}") from None
+        raise ValueError(f"{does_not_fit}: {error}") from None
     return model

@@ -184,6 +184,8 @@ def _edit(document: dict[str, Any], change: str) -> Any:
         arch["nin"] = True
     elif change == "string sizes":
         arch["sizes"] = "31"
+    elif change == "empty sizes":
+        arch["sizes"] = []
     elif change == "huge format":
         d["format"] = "x" * 1_000_000
     elif change == "non-list group":
@@ -201,6 +203,9 @@ def _edit(document: dict[str, Any], change: str) -> Any:
     elif change == "short group":
         params["layer 1/neuron 2"] = params["layer 1/neuron 2"][:2]
     elif change == "long group":
+        params["layer 2/neuron 1"].append(0.5)
+    elif change == "short and long group":  # the counts are right, two lengths wrong
+        params["layer 1/neuron 2"] = params["layer 1/neuron 2"][:2]
         params["layer 2/neuron 1"].append(0.5)
     elif change == "extra group":
         params["layer 3/neuron 1"] = [1.0]
@@ -242,7 +247,8 @@ BAD_FILES = {
     "unknown type": "unknown model type 'CNN'",
     "unhashable type": "unknown model type \\['MLP'\\]",
     "bool nin": "bad architecture: .*nin must be an int, got bool True",
-    "string sizes": "bad architecture: .*sizes must be a list of layer widths, got '31'",
+    "string sizes": "bad architecture: .*sizes must be a non-empty list of layer widths, got '31'",
+    "empty sizes": "bad architecture: .*sizes must be a non-empty list of layer widths, got \\[\\]",
     "huge format": "not an nn model file \\(format 'xxxx.*\\.\\.\\..*xxx', not",
     "non-list group": "'layer 1/neuron 1' must be a list of numbers, got dict",
     "misnamed group": "missing \\['layer 1/neuron 1'\\], unexpected \\['layer 01/neuron 1'\\]",
@@ -250,12 +256,18 @@ BAD_FILES = {
     "bad sizes": "bad architecture: .*must be >= 1",
     "architecture not an object": "'architecture' must be an object",
     "parameters not an object": "'parameters' must be an object",
-    "short group": "'layer 1/neuron 2' has 2 value\\(s\\), the model has 3",
-    "long group": "'layer 2/neuron 1' has 5 value\\(s\\), the model has 4",
-    "missing group": "missing \\['layer 1/neuron 3'\\]",
-    "extra group": "unexpected \\['layer 3/neuron 1'\\]",
-    "string parameter": "must be a number, got str",
-    "null parameter": "must be a number, got NoneType",
+    # Counted before building: the architecture has 4 groups of 13 numbers in all.
+    "short group": (
+        "which has 4 parameter group\\(s\\) of 13 number\\(s\\) in all; "
+        "the file has 4 group\\(s\\) of 12 number\\(s\\)"
+    ),
+    "long group": "of 13 number\\(s\\) in all; the file has 4 group\\(s\\) of 14 number\\(s\\)",
+    "missing group": "of 13 number\\(s\\) in all; the file has 3 group\\(s\\) of 10 number\\(s\\)",
+    "extra group": "of 13 number\\(s\\) in all; the file has 5 group\\(s\\) of 14 number\\(s\\)",
+    # Counts that fit: load_state_dict checks each group.
+    "short and long group": "'layer 1/neuron 2' has 2 value\\(s\\), the model has 3",
+    "string parameter": "'layer 1/neuron 1'\\[0\\] must be a real number, got str '0.5'",
+    "null parameter": "must be a real number, got NoneType",
     "wider architecture": "parameters do not fit the architecture",
     # save writes one name per layer; before, the first two loaded as other models (MLP's
     # shorthands: one name for the hidden layers, or a list without the output layer).
@@ -311,8 +323,7 @@ def _forbid_building(monkeypatch: pytest.MonkeyPatch) -> None:
     def build(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("load built a model before rejecting the file")
 
-    for kind in nn.serialize._BUILDERS:
-        monkeypatch.setitem(nn.serialize._BUILDERS, kind, build)
+    monkeypatch.setattr(nn.serialize, "_build", build)
     monkeypatch.setattr(Neuron, "__init__", build)  # every model is made of Neurons
 
 
@@ -343,14 +354,10 @@ def test_inconsistent_huge_architecture_fails_fast_with_a_short_message(
         load(path)
     message = str(info.value)
     assert len(message) < 400
-    missing = sum(sizes) - 4
-    assert (
-        f"the architecture, which has {sum(sizes)} parameter group(s) where the file has 4"
-        in message
-    )
-    assert (
-        "missing ['layer 1/neuron 4', 'layer 1/neuron 5', 'layer 1/neuron 6', "
-        f"'layer 1/neuron 7', 'layer 1/neuron 8'] and {missing - 5} more" in message
+    numbers = 3 * sizes[0] + (sizes[0] + 1) * sizes[1]  # nin = 2
+    assert message.endswith(
+        f"parameters do not fit the architecture, which has {sum(sizes)} parameter group(s) "
+        f"of {numbers} number(s) in all; the file has 4 group(s) of 13 number(s)"
     )
 
 
@@ -379,35 +386,56 @@ def test_huge_fan_in_with_short_groups_fails_fast(
     document.update(architecture=architecture, parameters=parameters)
     path = _write(tmp_path / "m.json", document)
     _forbid_building(monkeypatch)  # fails fast: no model of 10**12 weights is built
-    with pytest.raises(ValueError, match=f"has 2 value\\(s\\), the model has {10**12 + 1}"):
+    counts = f"of {10**12 + 1} number\\(s\\) in all; the file has 1 group\\(s\\) of 2 number\\(s\\)"
+    with pytest.raises(ValueError, match=counts):
         load(path)
 
 
 def test_long_lists_of_names_are_capped(tmp_path: Path) -> None:
-    path, document = _saved(tmp_path)
-    for i in range(1000):
-        document["parameters"][f"junk {i}"] = [0.0]
+    # The counts fit (only the names are wrong), so load_state_dict names the groups.
+    path = tmp_path / "m.json"
+    MLP(2, [1000, 1]).save(path)
+    document = json.loads(path.read_text())
+    groups = document["parameters"].values()
+    document["parameters"] = {f"junk {i}": values for i, values in enumerate(groups)}
     _write(path, document)
     with pytest.raises(ValueError) as info:
         load(path)
     message = str(info.value)
-    assert "missing nothing" in message
-    assert "unexpected ['junk 0', 'junk 1', 'junk 2', 'junk 3', 'junk 4'] and 995 more" in message
-    assert len(message) < 400
+    assert "missing ['layer 1/neuron 1', 'layer 1/neuron 2', " in message
+    assert "'layer 1/neuron 5'] and 996 more" in message
+    assert "unexpected ['junk 0', 'junk 1', 'junk 2', 'junk 3', 'junk 4'] and 996 more" in message
+    assert len(message) < 500
+
+
+def test_many_extra_groups_give_a_short_message(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    for i in range(1000):
+        document["parameters"][f"junk {i}"] = [0.0]
+    _write(path, document)
+    with pytest.raises(ValueError, match="the file has 1004 group\\(s\\) of 1013") as info:
+        load(path)
+    assert len(str(info.value)) < 400
 
 
 @pytest.mark.parametrize(
-    ("model", "extra"), [(Layer(2, 3), "neuron 4"), (Neuron(2), "neuron 1")], ids=repr
+    ("model", "old", "new"),
+    [(Layer(2, 3), "neuron 3", "neuron 4"), (Neuron(2), "neuron", "neuron 1")],
+    ids=repr,
 )
 def test_layer_and_neuron_files_are_checked_the_same_way(
-    tmp_path: Path, model: Module, extra: str
+    tmp_path: Path, model: Module, old: str, new: str
 ) -> None:
     path = tmp_path / "m.json"
     model.save(path)
     document = json.loads(path.read_text())
-    document["parameters"][extra] = [0.0, 0.0, 0.0]
+    document["parameters"][new] = document["parameters"].pop(old)
     _write(path, document)
-    with pytest.raises(ValueError, match=f"unexpected \\['{extra}'\\]"):
+    with pytest.raises(ValueError, match=f"missing \\['{old}'\\], unexpected \\['{new}'\\]"):
+        load(path)
+    document["parameters"][old] = [0.0, 0.0, 0.0]  # one group too many
+    _write(path, document)
+    with pytest.raises(ValueError, match="parameters do not fit the architecture, which has"):
         load(path)
 
 
@@ -422,15 +450,12 @@ def test_layer_and_neuron_files_are_checked_the_same_way(
     ],
     ids=repr,
 )
-def test_layout_computed_from_the_config_matches_the_built_model(model: Module) -> None:
-    from nn.serialize import _layout
+def test_counts_computed_from_the_config_match_the_built_model(model: Module) -> None:
+    from nn.serialize import _counts
 
     config = model.config()
-    layout = _layout(config["type"], config)
     groups = model.parameter_groups()
-    assert layout.count == len(groups)
-    assert list(layout.names()) == list(groups)
-    assert all(layout.size_of(name) == len(group) for name, group in groups.items())
-    for wrong in ["neuron 0", "neuron 5", "layer 0/neuron 1", "layer 4/neuron 1", "x", "neuron"]:
-        if wrong not in groups:
-            assert layout.size_of(wrong) is None
+    assert _counts(config["type"], config) == (
+        len(groups),
+        sum(len(group) for group in groups.values()),
+    )
