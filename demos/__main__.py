@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from . import DEMOS, load
-from ._common import add_common_arguments, intro, show_progress
+from ._common import (
+    add_common_arguments,
+    dot_fallback_note,
+    install_hint,
+    intro,
+    missing_requirements,
+    output_dir,
+    show_progress,
+)
 
 PROG = "python -m demos"
 
@@ -38,22 +46,51 @@ def build_parser(name: str, module: Any) -> argparse.ArgumentParser:
 
 
 def run_demo(name: str, argv: Sequence[str]) -> int:
-    """Parse one demo's options, run it, print its report and where its files are."""
+    """Parse one demo's options, run it, print its report and where its files are.
+
+    Bad options are argparse errors (exit 2).  A missing optional package, an output folder
+    that cannot be written, and a failed training or rendering (a diverging loss, ``dot``
+    failing) print one line, ``python -m demos NAME: error: ...``, to stderr and return 1.
+    The first two are checked before the demo starts, so nothing is computed in vain.
+    """
     module = load(name)
     args = build_parser(name, module).parse_args(list(argv))
     options = vars(args)
     out, seed, quick = options.pop("out"), options.pop("seed"), options.pop("quick")
     progress = show_progress(options.pop("quiet"))
-    print(intro(module.__doc__))
-    print()
-    result = module.run(out, seed=seed, quick=quick, progress=progress, **options)
+    missing = missing_requirements(module.REQUIRES)
+    if missing:
+        return _fail(name, install_hint(missing))
+    try:
+        output_dir(out)
+        print(intro(module.__doc__))
+        print()
+        result = module.run(out, seed=seed, quick=quick, progress=progress, **options)
+    except (OSError, ValueError, ArithmeticError, RuntimeError) as error:
+        return _fail(name, _one_line(error))
     print(module.report(result))
     print()
     files = getattr(result, "files", [])
     print(f"Files written to {Path(out)}/:")
     for path in files:
         print(f"  {path}")
+    note = dot_fallback_note(files)
+    if note is not None:
+        print()
+        print(note)
     return 0
+
+
+def _fail(name: str, message: str) -> int:
+    print(f"{PROG} {name}: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _one_line(error: BaseException) -> str:
+    """The error's message on one line: an OSError as "path: reason", others as they read."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value
+from autograd.checks import option, parse_integer
 from autograd.files import write_atomically
 
 if TYPE_CHECKING:
@@ -19,10 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_common_arguments",
-    "positive_int",
-    "positive_float",
-    "non_negative_float",
+    "OutputFolderError",
+    "missing_requirements",
+    "install_hint",
+    "OPTIONAL_PACKAGES",
+    "dot_fallback_note",
     "output_dir",
+    "plot_extent",
+    "grid_axes",
     "new_figure",
     "save_figure",
     "save_graph",
@@ -35,6 +42,20 @@ __all__ = [
 # Colours reused across demos so that "class 0", "class 1", "fit" mean the same everywhere.
 CLASS_COLOURS = ("#1f77b4", "#d62728")
 
+OPTIONAL_PACKAGES: dict[str, tuple[str, str]] = {
+    "matplotlib": ("matplotlib", "demos"),
+    "sklearn": ("scikit-learn", "demos"),
+    "torch": ("torch", "torch"),
+}
+"""Each module a demo may list in ``REQUIRES``: the name pip knows it by, and our extra that
+installs it (setup.cfg's ``[options.extras_require]``)."""
+
+INSTALL_GRAPHVIZ = """\
+  Debian/Ubuntu: sudo apt-get install graphviz
+  macOS:         brew install graphviz
+  conda:         conda install -c conda-forge graphviz"""
+"""How to install Graphviz, for the note printed when its ``dot`` program is missing."""
+
 
 def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     """Add the options every demo takes: --out, --seed, --quick, --quiet."""
@@ -45,7 +66,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="DIR",
         help=f"folder for the pictures and files (default: out/{name})",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--seed",
+        type=option(parse_integer, minimum=0),
+        default=0,
+        help="random seed, an int >= 0 (default: 0)",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -58,40 +84,91 @@ def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an int >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite float > 0."""
-    value = float(text)
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """argparse type: a finite float >= 0."""
-    value = float(text)
-    if not (value >= 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
-
-
 def show_progress(quiet: bool) -> bool:
     """Progress bars only for a person watching: not with --quiet, not into a file or pipe."""
     return not quiet and sys.stderr.isatty()
 
 
+class OutputFolderError(OSError):
+    """The output folder cannot be created or written to; the message says which and why."""
+
+
 def output_dir(path: str | os.PathLike[str]) -> Path:
-    """Create the output folder (and its parents) if needed and return it."""
+    """Create the output folder (and its parents) if needed, check it is writable, return it.
+
+    Raises ``OutputFolderError`` (an ``OSError``) before any work is done when ``path`` is a
+    file, or cannot be created, or refuses a new file.  Writing a throwaway file is the only
+    reliable test: ``os.access`` says yes to root on a read-only mount such as ``/sys``.
+    """
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputFolderError(f"the output folder {out} is a file, not a folder") from None
+    except OSError as error:
+        raise OutputFolderError(
+            f"cannot create the output folder {out}: {error.strerror or error}"
+        ) from None
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise OutputFolderError(
+            f"cannot write to the output folder {out}: {error.strerror or error}"
+        ) from None
     return out
+
+
+def missing_requirements(requires: Iterable[str]) -> list[str]:
+    """The modules among ``requires`` (a demo's ``REQUIRES``) that cannot be imported."""
+    return [name for name in requires if importlib.util.find_spec(name) is None]
+
+
+def install_hint(missing: Sequence[str]) -> str:
+    """What a demo says when modules are missing: their pip names and the extras to install.
+
+    E.g. "this demo needs torch: pip install 'lecturegrad[torch]'"; several packages read
+    "a, b and c", several extras "lecturegrad[demos,torch]".  Every name must be a key of
+    ``OPTIONAL_PACKAGES``.
+    """
+    packages = [OPTIONAL_PACKAGES[name][0] for name in missing]
+    needs = " and ".join([", ".join(packages[:-1]), packages[-1]] if packages[:-1] else packages)
+    extras = ",".join(dict.fromkeys(OPTIONAL_PACKAGES[name][1] for name in missing))
+    return f"this demo needs {needs}: pip install 'lecturegrad[{extras}]'"
+
+
+def dot_fallback_note(files: Iterable[Path]) -> str | None:
+    """What to say when graphs were written as DOT text (no Graphviz), or None if none were."""
+    dots = [path.name for path in files if path.suffix == ".dot"]
+    if not dots:
+        return None
+    example = Path(dots[0])
+    return "\n".join(
+        [
+            "Graphviz's dot program was not found, so the graphs are DOT text, not SVG pictures:",
+            f"{', '.join(dots)}.  To get the pictures, install Graphviz",
+            INSTALL_GRAPHVIZ,
+            "and run the demo again, or turn a file into a picture:",
+            f"  dot -Tsvg {example} -o {example.with_suffix('.svg')}",
+        ]
+    )
+
+
+def plot_extent(
+    points: Sequence[Sequence[float]], pad: float = 0.3
+) -> tuple[float, float, float, float]:
+    """(x_lo, x_hi, y_lo, y_hi): the points' bounding box with ``pad`` around it, for plots."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+
+
+def grid_axes(extent: Sequence[float], resolution: int) -> tuple[list[float], list[float]]:
+    """A plot grid's x and y coordinates over ``extent``: ``resolution`` of each, corners
+    included."""
+    x_lo, x_hi, y_lo, y_hi = extent
+    gx = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
+    gy = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
+    return gx, gy
 
 
 def new_figure(figsize: tuple[float, float], **kwargs: Any) -> Figure:
@@ -121,9 +198,12 @@ def save_graph(
     """Render a graph (a Value or a ``draw`` result) to ``path``; DOT text if ``dot`` is missing.
 
     ``path`` without an extension means SVG.  Only a missing Graphviz ``dot`` program
-    (``graphviz.ExecutableNotFound``) falls back to writing the DOT source, to ``path`` with
-    the extension ``.dot``; any other failure of ``dot`` is raised.  ``draw_options`` are
-    passed to ``autograd.render.draw`` when ``graph`` is a Value.
+    (``graphviz.ExecutableNotFound``, which ``autograd.render.GraphvizNotFound`` subclasses)
+    falls back to writing the DOT source, to ``path`` with the extension ``.dot``;
+    ``dot_fallback_note`` then tells the user.  Any other failure of ``dot`` is raised, a
+    time-out included: the demos' graphs have a few dozen nodes, so a ``dot`` that runs out
+    of time is broken or starved, and ``python -m demos`` reports it as one line, exit 1.
+    ``draw_options`` are passed to ``autograd.render.draw`` when ``graph`` is a Value.
     """
     import graphviz
 

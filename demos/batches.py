@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd import Value
+from autograd.checks import integer, option, parse_integer, parse_real
 
-from ._common import new_figure, output_dir, positive_float, positive_int, save_figure, table
+from ._common import new_figure, output_dir, save_figure, table
 
-__all__ = ["BatchRun", "BatchesResult", "run", "report", "add_arguments"]
+__all__ = ["REQUIRES", "BatchRun", "BatchesResult", "run", "report", "add_arguments"]
+
+REQUIRES = ("matplotlib",)
 
 TRUE_B, TRUE_W, NOISE = 2.0, 3.0, 0.5
 
@@ -113,9 +116,10 @@ def run(
     from nn import fit, num_batches
     from nn.losses import mse
 
-    out = output_dir(out_dir)
     if n is None:
         n = 1000 if quick else 10000
+    n = integer(n, "batches", "n", 2)  # the best line needs two different x
+    out = output_dir(out_dir)
     if epochs is None:
         epochs = 2 if quick else 10
     if batch_sizes is None:
@@ -179,7 +183,7 @@ def run(
 def _plot(path: Path, result: BatchesResult) -> Path:
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    fig = new_figure((12, 4.6))
+    fig = new_figure((12, 5.4))
     by_update, by_epoch = fig.subplots(1, 2, sharey=True)
     for i, r in enumerate(result.runs):
         colour = f"C{i}"
@@ -215,11 +219,13 @@ def _plot(path: Path, result: BatchesResult) -> Path:
     by_update.set_title("Against updates: each batch's gradient makes one update", fontsize=10)
     by_epoch.set_xlabel("epochs")
     by_epoch.set_title("Against epochs: an epoch sees every example once", fontsize=10)
-    by_epoch.legend(fontsize=8, loc="center right")
+    # Below the plots: inside, the legend would hide the end of some curve.
+    handles, labels = by_epoch.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(
         f"y = b + w·x on N = {result.n} examples, η = {result.lr:g}, {result.epochs} epochs"
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return save_figure(fig, path)
 
 
@@ -255,18 +261,28 @@ def report(result: BatchesResult) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: data size, batch sizes, epochs, learning rate."""
-    parser.add_argument("--n", type=positive_int, default=None, help="examples (default 10000)")
+    parser.add_argument(
+        "--n", type=option(parse_integer, minimum=2), default=None, help="examples (default 10000)"
+    )
     parser.add_argument(
         "--batch-sizes",
-        type=positive_int,
+        type=option(parse_integer, minimum=1),
         nargs="+",
         default=None,
         metavar="B",
         help="batch sizes to compare (default: 1 10 100 N)",
     )
-    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs per batch size")
     parser.add_argument(
-        "--lr", type=positive_float, default=0.05, help="learning rate η (default 0.05)"
+        "--epochs",
+        type=option(parse_integer, minimum=1),
+        default=None,
+        help="epochs per batch size",
+    )
+    parser.add_argument(
+        "--lr",
+        type=option(parse_real, positive=True),
+        default=0.05,
+        help="learning rate η (default 0.05)",
     )
 
 

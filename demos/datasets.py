@@ -9,11 +9,10 @@ so a network with default initialisation can fit them without any rescaling.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable
 
-from autograd.checks import integer, real
+from autograd.checks import brief, integer, real
 
 __all__ = ["Dataset", "two_moons", "spirals", "circles", "split", "DATASETS"]
 
@@ -29,6 +28,14 @@ def _check(generator: str, n: object, noise: object) -> tuple[int, float]:
         integer(n, generator, "n", 2),
         real(noise, generator, "noise", minimum=0.0),
     )
+
+
+def _fraction(value: object, who: str, what: str) -> float:
+    """``value`` as a float strictly between 0 and 1 (checks.real words the type error)."""
+    x = real(value, who, what, positive=True)
+    if x >= 1:
+        raise ValueError(f"{who}: {what} must be a fraction in (0, 1), got {brief(value)}")
+    return x
 
 
 def _shuffled(points: list[tuple[float, float, int]], rng: random.Random) -> Dataset:
@@ -75,10 +82,7 @@ def spirals(n: int = 200, noise: float = 0.05, seed: int = 0, turns: float = 1.2
 def circles(n: int = 200, noise: float = 0.08, seed: int = 0, factor: float = 0.5) -> Dataset:
     """A ring (class 0, radius 1) around a smaller one (class 1, radius ``factor``)."""
     n, noise = _check("circles", n, noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-        raise TypeError(f"circles: factor must be a number, got {type(factor).__name__} {factor!r}")
-    if not 0 < factor < 1:
-        raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
+    factor = _fraction(factor, "circles", "factor")
     rng = random.Random(seed)
     points = []
     for i in range(n):
@@ -97,8 +101,7 @@ def split(
     """Shuffle, then split into (train xs, train ys, held-out xs, held-out ys)."""
     if len(xs) != len(ys):
         raise ValueError(f"split: xs and ys have different lengths ({len(xs)} and {len(ys)})")
-    if not 0 < held_out < 1:
-        raise ValueError(f"split: held_out must be a fraction in (0, 1), got {held_out!r}")
+    held_out = _fraction(held_out, "split", "held_out")
     order = list(range(len(xs)))
     random.Random(seed).shuffle(order)
     n_held = max(1, round(held_out * len(xs)))

@@ -26,20 +26,25 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autograd import Value, no_grad
+from autograd.checks import option, parse_integer, parse_real
 
-from ._common import (
-    new_figure,
-    non_negative_float,
-    output_dir,
-    positive_float,
-    positive_int,
-    save_figure,
-    table,
-)
+from ._common import new_figure, output_dir, save_figure, table
 
-__all__ = ["loss", "Run", "GradientDescentResult", "RUNS", "run", "report", "add_arguments"]
+__all__ = [
+    "REQUIRES",
+    "loss",
+    "Run",
+    "GradientDescentResult",
+    "RUNS",
+    "run",
+    "report",
+    "add_arguments",
+]
+
+REQUIRES = ("matplotlib",)
 
 GLOBAL_MIN, LOCAL_MIN, HUMP = -2.0, 2.0, 0.5
 SHELF = (3.0, 3.4)
@@ -245,12 +250,10 @@ def _plot(path: Path, runs: list[Run]) -> Path:
             ax.text(0.5, 0.5, f"w: {steps} → ...", transform=ax.transAxes, ha="center", fontsize=8)
         shown = [(w, loss_value(w)) for w in r.path if lo <= w <= hi]
         if shown:
-            ws, ls = zip(*shown)
-            ax.plot(ws, ls, "-", color="C0", lw=0.8, alpha=0.6)
-            ax.plot(ws, ls, "o", color="C0", ms=3)
-            ax.plot(ws[0], ls[0], "s", color="C2", ms=7, label="start w0")
-            if r.stop_reason != "diverged":
-                ax.plot(ws[-1], ls[-1], "*", color="C3", ms=12, label="end")
+            _draw_path(ax, shown, r.stop_reason != "diverged")
+            span = max(w for w, _ in shown) - min(w for w, _ in shown)
+            if r.stop_reason != "diverged" and 0 < span < 0.05 * (hi - lo):
+                _zoom_in(ax, grid, curve, shown)
         end = f"w = {r.final_w:.4g}" if r.stop_reason != "diverged" else "left the plot"
         ax.set_title(
             f"run {number}: w0 = {r.w0:g}, η = {r.lr:g}, grad_tol = {r.grad_tol:g}\n"
@@ -262,12 +265,44 @@ def _plot(path: Path, runs: list[Run]) -> Path:
         ax.set_ylim(-0.5, top * 1.12)  # room for the lesson line
         ax.set_xlabel("w", fontsize=9)
         ax.grid(alpha=0.3)
+    for row in axes:
+        row[0].set_ylabel("loss L(w)", fontsize=9)
     for ax in flat[len(runs) + 1 :]:
         ax.set_visible(False)
     flat[1].legend(fontsize=8, loc="center right")
     fig.suptitle("Gradient descent w ← w − η·dL/dw from different starts w0 and learning rates η")
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def _draw_path(ax: Any, shown: list[tuple[float, float]], ended: bool) -> None:
+    """The run's w after every update on the curve: a ring at the start, a star at the end."""
+    ws, ls = zip(*shown)
+    ax.plot(ws, ls, "-", color="C0", lw=0.8, alpha=0.6)
+    ax.plot(ws, ls, "o", color="C0", ms=3)
+    # A hollow ring under the star, so both show when a run ends close to its start.
+    ax.plot(ws[0], ls[0], "o", ms=14, mfc="none", mec="C2", mew=2, label="start w0", zorder=3)
+    if ended:
+        ax.plot(ws[-1], ls[-1], "*", color="C3", mec="white", mew=0.6, ms=15, label="end", zorder=4)
+
+
+def _zoom_in(
+    ax: Any, grid: list[float], curve: list[float], shown: list[tuple[float, float]]
+) -> None:
+    """An inset magnifying a path too short to see at the panel's scale."""
+    ws = [w for w, _ in shown]
+    ls = [loss for _, loss in shown]
+    w_pad = 0.3 * (max(ws) - min(ws))
+    l_pad = 0.3 * (max(ls) - min(ls)) or 0.01
+    inset = ax.inset_axes((0.14, 0.42, 0.4, 0.36))
+    near = [(w, c) for w, c in zip(grid, curve) if min(ws) - 3 * w_pad <= w <= max(ws) + 3 * w_pad]
+    inset.plot([w for w, _ in near], [c for _, c in near], color="0.75", lw=1.5)
+    _draw_path(inset, shown, True)
+    inset.set_xlim(min(ws) - w_pad, max(ws) + w_pad)
+    inset.set_ylim(min(ls) - l_pad, max(ls) + l_pad)
+    inset.tick_params(labelsize=6)
+    inset.set_title("zoomed in", fontsize=7)
+    ax.indicate_inset_zoom(inset, edgecolor="0.4")
 
 
 def report(result: GradientDescentResult) -> str:
@@ -297,18 +332,26 @@ def report(result: GradientDescentResult) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options for the extra run (the others are listed in RUNS)."""
     group = parser.add_argument_group("the extra run, after the fixed ones")
-    group.add_argument("--w0", type=float, default=None, help="start (default: random)")
     group.add_argument(
-        "--lr", type=positive_float, default=0.05, help="learning rate η (default 0.05)"
+        "--w0", type=option(parse_real), default=None, help="start (default: random)"
+    )
+    group.add_argument(
+        "--lr",
+        type=option(parse_real, positive=True),
+        default=0.05,
+        help="learning rate η (default 0.05)",
     )
     group.add_argument(
         "--grad-tol",
-        type=non_negative_float,
+        type=option(parse_real, minimum=0.0),
         default=1e-6,
         help="stop when |dL/dw| <= this (default 1e-6)",
     )
     group.add_argument(
-        "--max-updates", type=positive_int, default=1000, help="update cap (default 1000)"
+        "--max-updates",
+        type=option(parse_integer, minimum=1),
+        default=1000,
+        help="update cap (default 1000)",
     )
 
 
