@@ -22,11 +22,20 @@ a larger learning rate and more epochs, and on circles or spirals they may still
 
 At the end the trained model is saved to JSON, loaded back with nn.load, and the two are
 checked to give identical outputs.
+
+With --html the demo also writes interactive.html, a page to open in a browser: a slider over
+the recorded updates (--snapshots) shows the loss, the decision boundary and, for the example
+you follow, its computation graph with every node's data and grad; a button steps through
+one backward pass node by node.  The graph starts at the last hidden layer (its inputs z are
+the example's pre-activations there): the whole network's graph of one example has hundreds
+of Values, too many to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,21 +44,33 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.checks import integer, real
+from autograd.checks import integer, option, parse_integer, parse_real, real
 
+from . import page
 from ._common import (
     CLASS_COLOURS,
+    grid_axes,
     new_figure,
-    non_negative_float,
     output_dir,
-    positive_float,
-    positive_int,
+    plot_extent,
     save_figure,
     save_graph,
 )
 from .datasets import DATASETS, split
 
-__all__ = ["DeepResult", "DEFAULTS", "run", "report", "add_arguments", "predict", "accuracy"]
+__all__ = [
+    "REQUIRES",
+    "DeepResult",
+    "NeuronPicture",
+    "DEFAULTS",
+    "run",
+    "report",
+    "add_arguments",
+    "predict",
+    "accuracy",
+]
+
+REQUIRES = ("matplotlib",)
 
 # Per data set: points, noise, and epochs that reach 100% training accuracy with the
 # default network (measured; the spirals need more epochs than the moons).
@@ -65,6 +86,19 @@ LEARNING_RATES = {"relu": 0.1, "sigmoid": 5.0}
 EPOCH_FACTOR = {"relu": 1.0, "sigmoid": 1.5}
 HIDDEN = (16, 16, 16)
 BATCH_SIZE = 16
+FOLLOWED = 3  # examples the interactive page follows
+PAGE_GRID = 32  # the page's decision boundary: P(class 1) on a 32 x 32 grid per snapshot
+
+
+@dataclass
+class NeuronPicture:
+    """The drawn neuron: which one, on which training point, and whether it is active there."""
+
+    path: Path
+    neuron: int  # counted from 1, in the first hidden layer
+    point: list[float]
+    pre_activation: float  # z = w·x + b, what the activation function receives
+    active: bool  # its gradients are not all 0 (a ReLU's z > 0)
 
 
 @dataclass
@@ -86,9 +120,15 @@ class DeepResult:
     reload_max_difference: float
     seconds: float  # training time (nn.fit, with the accuracy checks along the way)
     engine: str  # "compiled" (autograd.compile) or "eager"
-    graph_file: Path | None
+    neuron: NeuronPicture  # the neuron whose graph is drawn
     accuracy_curve: list[tuple[int, float, float]]  # (epoch, train, held-out)
     files: list[Path] = field(default_factory=list)
+    page: page.PageResult | None = None  # the interactive page, with --html
+
+    @property
+    def graph_file(self) -> Path:
+        """The neuron's graph: neuron.svg, or neuron.dot without Graphviz."""
+        return self.neuron.path
 
 
 def predict(model: Any, x: Sequence[float]) -> int:
@@ -116,10 +156,11 @@ def _class_1_probability(logits: list[Value]) -> Value:
 
 
 class _Evaluator:
-    """Accuracy and P(class 1) for many points: eager, or one compiled replay for all."""
+    """Accuracy, P(class 1) and the loss for many points: eager, or compiled replays."""
 
     def __init__(self, model: Any, example: Sequence[float], eager: bool) -> None:
         self.model = model
+        self.losses: dict[int, Any] = {}  # compiled cross-entropy per class, made when needed
         self.logits = None if eager else autograd.compile(model, example=(list(example),))
         self.probability = (
             None
@@ -136,6 +177,23 @@ class _Evaluator:
         rows = self.logits(xs)
         right = sum(max(range(len(row)), key=row.__getitem__) == y for row, y in zip(rows, ys))
         return right / len(xs)
+
+    def mean_loss(self, xs: Sequence[Sequence[float]], ys: Sequence[int]) -> float:
+        """The mean cross-entropy over the points: the training loss, for the page."""
+        from nn.losses import cross_entropy
+
+        if self.logits is None:
+            with autograd.no_grad():
+                return cross_entropy([self.model(x) for x in xs], list(ys)).data
+        total = 0.0
+        for label in sorted(set(ys)):
+            if label not in self.losses:  # cross_entropy's target is traced as a constant
+                self.losses[label] = autograd.compile(
+                    lambda x, label=label: cross_entropy(self.model(x), label),
+                    example=(list(xs[0]),),
+                )
+            total += sum(self.losses[label]([x for x, y in zip(xs, ys) if y == label]))
+        return total / len(xs)
 
     def probabilities(self, points: list[list[float]]) -> list[float]:
         """P(class 1) at each point."""
@@ -161,11 +219,15 @@ def run(
     grid: int | None = None,
     progress: bool = False,
     eager: bool = False,
+    html: bool = False,
+    snapshots: int = page.DEFAULT_SNAPSHOTS,
+    max_html_mb: float = page.DEFAULT_MAX_MB,
 ) -> DeepResult:
     """Train an MLP classifier, plot its decision boundary and loss, save and reload it.
 
     Training and evaluation replay the network traced by ``autograd.compile``, unless
-    ``eager`` is True.
+    ``eager`` is True.  ``html`` also writes the interactive page, recording ``snapshots``
+    updates in at most ``max_html_mb`` megabytes.
     """
     import nn
     from nn.losses import cross_entropy
@@ -199,6 +261,10 @@ def run(
     noise = real(noise, "deep", "noise", minimum=0.0)
     if not isinstance(eager, bool):
         raise TypeError(f"deep: eager must be True or False, got {type(eager).__name__}")
+    if not isinstance(html, bool):
+        raise TypeError(f"deep: html must be True or False, got {type(html).__name__}")
+    snapshots = integer(snapshots, "deep", "snapshots", 2)
+    max_html_mb = real(max_html_mb, "deep", "max_html_mb", positive=True)
     out = output_dir(out_dir)
 
     xs, ys = DATASETS[dataset](n, noise=noise, seed=seed)
@@ -211,8 +277,13 @@ def run(
     per_epoch = nn.num_batches(len(train_x), batch_size)
     every = max(1, epochs // 20)
     curve = [(0, evaluate.accuracy(train_x, train_y), evaluate.accuracy(test_x, test_y))]
+    # The page's snapshots: the parameters at a few updates (only floats are copied).
+    recorder = page.Recorder(
+        model.parameters(), page.chosen_updates(epochs * per_epoch, snapshots) if html else []
+    )
 
     def measure(history: Any) -> None:
+        recorder(history)
         if history.updates % per_epoch == 0:
             epoch = history.updates // per_epoch
             if epoch % every == 0 or epoch == epochs:
@@ -257,7 +328,22 @@ def run(
         probabilities=evaluate.probabilities,
     )
     training = _plot_training(out / "training.png", history, curve, per_epoch)
-    graph_file = _render_neuron(out, model, train_x[0])
+    neuron = _render_neuron(out, model, train_x)
+    files = [model_path, boundary, training, neuron.path]
+    interactive = None
+    if html:
+        interactive = _write_page(
+            out / page.FILE_NAME,
+            model,
+            recorder,
+            history,
+            (train_x, train_y),
+            (test_x, test_y),
+            title=f"{dataset}: {architecture}",
+            eager=eager,
+            max_bytes=round(max_html_mb * page.BYTES_PER_MB),
+        )
+        files.append(interactive.path)
     return DeepResult(
         dataset=dataset,
         activation=activation,
@@ -274,9 +360,10 @@ def run(
         reload_max_difference=difference,
         seconds=seconds,
         engine="eager" if eager else "compiled",
-        graph_file=graph_file,
+        neuron=neuron,
         accuracy_curve=curve,
-        files=[model_path, boundary, training, graph_file],
+        files=files,
+        page=interactive,
     )
 
 
@@ -309,12 +396,8 @@ def plot_decision_boundary(
     ``probabilities(points)`` gives P(class 1) for many points at once (e.g. a compiled
     replay); by default each point is evaluated by the eager engine.
     """
-    points = train[0] + held_out[0]
-    pad = 0.3
-    x_lo, x_hi = min(p[0] for p in points) - pad, max(p[0] for p in points) + pad
-    y_lo, y_hi = min(p[1] for p in points) - pad, max(p[1] for p in points) + pad
-    gx = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
-    gy = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
+    x_lo, x_hi, y_lo, y_hi = plot_extent(train[0] + held_out[0])
+    gx, gy = grid_axes((x_lo, x_hi, y_lo, y_hi), resolution)
     if probabilities is None:
         prob = [[_probability_of_class_1(model, [x, y]) for x in gx] for y in gy]
     else:
@@ -390,17 +473,145 @@ def _plot_training(
     return save_figure(fig, path)
 
 
-def _render_neuron(out: Path, model: Any, x: Sequence[float]) -> Path:
-    """Draw one first-layer neuron on one training point, after backward(), as SVG.
+def _render_neuron(out: Path, model: Any, points: Sequence[Sequence[float]]) -> NeuronPicture:
+    """Draw a first-layer neuron on a training point, after backward(), as SVG.
 
-    Without Graphviz's ``dot`` program the DOT source is written instead (neuron.dot).
+    A ReLU neuron whose input z = w·x + b is negative outputs 0 and passes back gradient 0,
+    so its picture would show nothing but zeros.  The first neuron that is active on the
+    first point where one is (a nonzero gradient for some parameter: that test suits every
+    activation) is drawn.  If no first-layer neuron is active on any point, the layer is dead
+    and neuron 1 on the first point is drawn; the report says so.  Without Graphviz's ``dot``
+    program the DOT source is written instead (neuron.dot).
     """
-    neuron = model.layers[0].neurons[0]
-    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    neurons = model.layers[0].neurons
+    chosen = (0, points[0])
+    for point, (k, neuron) in itertools.product(points, enumerate(neurons)):
+        if any(autograd.grad(neuron(list(point)), neuron.parameters())):
+            chosen = (k, point)
+            break
+    k, point = chosen
+    neuron = neurons[k]
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(point)]
     output = neuron(inputs)
-    output.label = "neuron 1 of layer 1"
+    output.label = f"neuron {k + 1} of layer 1"
+    neuron.zero_grad()  # training left its last batch's gradients there
     output.backward()
-    return save_graph(output, out / "neuron.svg", groups=neuron)
+    with autograd.no_grad():
+        z = (autograd.dot(neuron.w, list(point)) + neuron.b).data
+    return NeuronPicture(
+        path=save_graph(output, out / "neuron.svg", groups=neuron),
+        neuron=k + 1,
+        point=list(point),
+        pre_activation=z,
+        active=any(p.grad != 0.0 for p in neuron.parameters()),
+    )
+
+
+def _example_graph(model: Any, x: Sequence[float], y: int) -> Value:
+    """The example's loss from the last hidden layer's pre-activations z on: the page's graph.
+
+    The whole graph of one example through MLP(2, [16, 16, 16, 2]) has about 800 Values (a
+    picture 26,000 points tall); from z on it has about 80.  Each of them is used nowhere
+    else in the whole graph, so each grad here is the one backward() gives there.
+    """
+    from nn.losses import cross_entropy
+
+    *lower, last_hidden, output = model.layers
+    with autograd.no_grad():
+        inputs: list[Any] = list(x)
+        for layer in lower:
+            inputs = layer(inputs)
+        zs = [(autograd.dot(n.w, inputs) + n.b).data for n in last_hidden.neurons]
+    hidden = []
+    for i, z in enumerate(zs):
+        h = getattr(Value(z, label=f"z{i + 1}"), last_hidden.activation)()
+        h.label = f"h{i + 1}"
+        hidden.append(h)
+    logits = output(hidden)
+    for k, logit in enumerate(logits):
+        logit.label = f"logit {k}"
+    loss = cross_entropy(logits, y)
+    loss.label = "loss"
+    return loss
+
+
+def _followed_examples(probabilities: list[float], ys: Sequence[int]) -> list[tuple[int, str]]:
+    """The training points the page follows, with why: the first of each class, and the one
+    the trained network is least sure of (``probabilities``: its P(class 1) at each point)."""
+    chosen = [(ys.index(label), f"the first of class {label}") for label in sorted(set(ys))]
+    own = [p if y == 1 else 1.0 - p for p, y in zip(probabilities, ys)]
+    hardest = min(range(len(ys)), key=own.__getitem__)
+    if hardest not in [i for i, _ in chosen]:
+        chosen.append((hardest, "the one the trained network is least sure of"))
+    return chosen[:FOLLOWED]
+
+
+def _write_page(
+    path: Path,
+    model: Any,
+    recorder: page.Recorder,
+    history: Any,
+    train: tuple[list[list[float]], list[int]],
+    held_out: tuple[list[list[float]], list[int]],
+    *,
+    title: str,
+    eager: bool,
+    max_bytes: int,
+) -> page.PageResult:
+    """Follow a few training points through the recorded updates, on a copy of the model."""
+    (train_x, train_y), (test_x, test_y) = train, held_out
+    follower = copy.deepcopy(model)  # loaded with each snapshot in turn; model stays trained
+    evaluate = _Evaluator(follower, train_x[0], eager)
+    chosen = _followed_examples(evaluate.probabilities(train_x), train_y)
+    extent = plot_extent(train_x + test_x)
+    gx, gy = grid_axes(extent, PAGE_GRID)
+    grid = [[x, y] for y in gy for x in gx]
+
+    def builder(i: int) -> Callable[[], Value]:
+        return lambda: _example_graph(follower, train_x[i], train_y[i])
+
+    followed = page.follow(
+        recorder,
+        follower.parameters(),
+        [builder(i) for i, _ in chosen],
+        lambda: evaluate.mean_loss(train_x, train_y),
+        lambda: evaluate.probabilities(grid),
+    )
+    output_groups = follower.layers[-1].parameter_groups()
+    groups = {f"output layer/{name}": members for name, members in output_groups.items()}
+    examples = []
+    for k, (i, why) in enumerate(chosen):
+        (x1, x2), label = train_x[i], train_y[i]
+        examples.append(
+            page.Example(
+                name=f"example {k + 1}: ({x1:.2f}, {x2:.2f}), class {label}, {why}",
+                svg=page.graph_svg(builder(i)(), groups),
+                point=[x1, x2],
+            )
+        )
+    points = [(x, y, c, False) for (x, y), c in zip(train_x, train_y)]
+    points += [(x, y, c, True) for (x, y), c in zip(test_x, test_y)]
+    return page.write_page(
+        path,
+        max_bytes=max_bytes,
+        followed=followed,
+        title=title,
+        lesson=[
+            "A deep network learns to separate two classes by mini-batch gradient descent. "
+            "Move the slider over the recorded updates: the loss falls (the orange dot), the "
+            "decision boundary bends around the classes, and the numbers in the graph below "
+            "change.",
+            "Pick an example to follow (a ringed training point on the plot).  Its graph "
+            "starts at the last hidden layer: z are the example's pre-activations there, h "
+            "the activations, then the output layer's two logits and the cross-entropy loss. "
+            "Step backward through it, node by node, to see each grad made by the chain rule.",
+        ],
+        examples=examples,
+        total_updates=history.updates,
+        batch_losses=history.losses,
+        loss_name="cross-entropy",
+        boundary=page.Boundary(extent=extent, size=PAGE_GRID, points=points),
+    )
 
 
 def report(result: DeepResult) -> str:
@@ -428,8 +639,26 @@ def report(result: DeepResult) -> str:
             "one reason ReLU became the usual choice.  Try --activation relu, more --epochs,",
             "or another --lr.",
         ]
-    if result.graph_file is not None:
-        lines.append(f"One neuron's computation graph, with gradients: {result.graph_file.name}")
+    picture = result.neuron
+    point = ", ".join(f"{v:.3f}" for v in picture.point)
+    lines += [
+        "",
+        f"One neuron's computation graph, with gradients: {picture.path.name}, neuron "
+        f"{picture.neuron} of layer 1",
+        f"on the training point ({point}).  Its input z = w·x + b = {picture.pre_activation:.4g}:",
+    ]
+    if picture.active:
+        lines.append(
+            "it is active there, so the gradient reaches its weights and bias (a ReLU passes "
+            "it on\nonly where z > 0; on the other side every gradient would be 0)."
+        )
+    else:
+        lines.append(
+            "no first-layer neuron is active on any training point (the layer is dead), so\n"
+            "every gradient in the picture is 0."
+        )
+    if result.page is not None:
+        lines += ["", page.describe(result.page)]
     return "\n".join(lines)
 
 
@@ -443,33 +672,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--hidden",
-        type=positive_int,
+        type=option(parse_integer, minimum=1),
         nargs="+",
         default=None,
         metavar="WIDTH",
         help="hidden layer widths (default: 16 16 16)",
     )
     parser.add_argument(
-        "--epochs", type=positive_int, default=None, help="default: per data set (x1.5 for sigmoid)"
+        "--epochs",
+        type=option(parse_integer, minimum=1),
+        default=None,
+        help="default: per data set (x1.5 for sigmoid)",
     )
     parser.add_argument(
         "--lr",
-        type=positive_float,
+        type=option(parse_real, positive=True),
         default=None,
         help="learning rate (default: 0.1 relu, 5.0 sigmoid)",
     )
+    # A held-out point and a training point at least.
     parser.add_argument(
-        "--n", type=positive_int, default=None, help="number of points (default 300)"
+        "--n",
+        type=option(parse_integer, minimum=2),
+        default=None,
+        help="number of points (default 300)",
     )
     parser.add_argument(
-        "--noise", type=non_negative_float, default=None, help="noise of the data set"
+        "--noise",
+        type=option(parse_real, minimum=0.0),
+        default=None,
+        help="noise of the data set",
     )
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help="default: 16")
+    parser.add_argument(
+        "--batch-size",
+        type=option(parse_integer, minimum=1),
+        default=BATCH_SIZE,
+        help="default: 16",
+    )
     parser.add_argument(
         "--eager",
         action="store_true",
         help="train with the eager engine instead of autograd.compile (slower, same results)",
     )
+    page.add_page_arguments(parser)
 
 
 if __name__ == "__main__":
