@@ -201,6 +201,155 @@ def torch_trainer(weights: Sequence[float], xs: list[list[float]],
     return run
 
 
+# --- W5 and W6: dense networks with cross-entropy, at real scale ----------------------------
+
+W5_SIZES = (784, 128, 10)
+"""W5's MLP: 784 inputs (a 28x28 image), a ReLU layer of 128, 10 logits."""
+
+W6_SIZES = (64, 32, 10)
+"""W6's MLP, the digits network: 64 inputs (an 8x8 image), a ReLU layer of 32, 10 logits."""
+
+DENSE_LR = 0.05
+"""The SGD learning rate of W5 and W6."""
+
+IMAGE_SEED = 0
+"""Seed of W5's synthetic images and labels, and of both networks' weights."""
+
+
+def synthetic_images(n: int, pixels: int, classes: int) -> tuple[Any, Any]:
+    """``n`` random images (pixels uniform in [0, 1)) and class labels: W5's data, shaped as
+    MNIST but drawn from ``IMAGE_SEED`` (nothing to download)."""
+    import numpy as np
+
+    rng = np.random.default_rng(IMAGE_SEED)
+    return rng.random((n, pixels)), rng.integers(0, classes, n).astype(np.float64)
+
+
+def digits() -> tuple[Any, Any]:
+    """scikit-learn's 1,797 handwritten digits (bundled with it): pixels scaled to [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    return data.data / 16.0, data.target.astype("float64")
+
+
+def dense_mlp(sizes: Sequence[int]) -> Any:
+    """Our ``nn.MLP`` with ReLU hidden layers and linear logits, seeded."""
+    import nn
+
+    return nn.MLP(sizes[0], list(sizes[1:]), activation="relu", seed=IMAGE_SEED)
+
+
+def dense_batches(n: int, batch_size: int, updates: int) -> list[Any]:
+    """The index arrays of the first ``updates`` mini-batches, epoch after epoch
+    (``nn.batches``: shuffled from seed 0, as ``nn.fit`` draws them)."""
+    import numpy as np
+
+    import nn
+
+    out: list[Any] = []
+    epoch = 0
+    while len(out) < updates:
+        out += [np.array(index) for index in nn.batches(n, batch_size, seed=0, epoch=epoch)]
+        epoch += 1
+    return out[:updates]
+
+
+def cross_entropy_step(model: Any, xs: Any, ys: Any) -> Any:
+    """The per-example cross-entropy of ``model`` traced by ``autograd.compile``, the class
+    index a traced input: one trace for every class."""
+    import autograd
+    from nn.losses import cross_entropy
+
+    return autograd.compile(lambda x, y: cross_entropy(model(x), y),
+                            example=(xs[0].tolist(), float(ys[0])))
+
+
+def dense_optimizer(parameters: list[Any]) -> Any:
+    """W5's and W6's optimizer: plain SGD (made before the timed updates, as in ``nn.fit``)."""
+    import nn
+
+    return nn.SGD(parameters, DENSE_LR)
+
+
+def train_dense_compiled(step: Any, optimizer: Any, data: Any, xs: Any, ys: Any,
+                         batches: list[Any]) -> list[float]:
+    """Compiled updates as ``nn.fit(compiled=True)`` runs them: the parameters stay in the
+    array ``data`` (changed in place); the loss of each update is returned."""
+    losses = []
+    for index in batches:
+        loss, grad = step.mean_and_gradient(data, xs[index], ys[index])
+        optimizer.step_arrays(data, grad)
+        losses.append(loss)
+    return losses
+
+
+def train_dense_eager(model: Any, optimizer: Any, xs: list[list[float]], ys: list[int],
+                      batches: list[Any]) -> list[float]:
+    """Eager updates: each batch's graph built, backpropagated and stepped by ``nn.SGD``."""
+    from nn.losses import cross_entropy
+
+    losses = []
+    for index in batches:
+        optimizer.zero_grad()
+        loss = cross_entropy([model(xs[i]) for i in index], [ys[i] for i in index])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.data)
+    return losses
+
+
+def fit_dense_compiled(model: Any, xs: list[list[float]], ys: list[int], batch_size: int,
+                       epochs: int) -> list[float]:
+    """W6 as a user trains it: ``nn.fit(compiled=True)`` for ``epochs`` epochs."""
+    import nn
+    from nn.losses import cross_entropy
+
+    history = nn.fit(model, xs, ys, loss=cross_entropy, lr=DENSE_LR, batch_size=batch_size,
+                     epochs=epochs, compiled=True)
+    return history.losses
+
+
+def torch_dense_trainer(model: Any, xs: Any, ys: Any,
+                        batches: list[Any]) -> Callable[[], list[float]]:
+    """The same network and updates as batched float64 PyTorch code: ``run()`` -> the loss of
+    each update.  The weights are ``model``'s (our ``nn.MLP``)."""
+    import torch
+
+    dtype = torch.float64
+    layers = []
+    for layer in model.layers:
+        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], dtype=dtype,
+                         requires_grad=True)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=dtype, requires_grad=True)
+        layers.append((w, b))
+    params = [p for layer in layers for p in layer]
+    x_all = torch.tensor(xs, dtype=dtype)
+    y_all = torch.tensor(ys, dtype=torch.int64)
+    indices = [torch.as_tensor(index) for index in batches]
+    last = len(layers) - 1
+
+    def run() -> list[float]:
+        losses = []
+        for index in indices:
+            h = x_all[index]
+            for i, (w, b) in enumerate(layers):
+                h = h @ w.T + b
+                if i != last:
+                    h = torch.relu(h)
+            loss = torch.nn.functional.cross_entropy(h, y_all[index])
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= DENSE_LR * p.grad
+            losses.append(loss.item())
+        return losses
+
+    return run
+
+
 # --- W2: deep chain -----------------------------------------------------------------------
 
 
@@ -225,9 +374,9 @@ def deep_chain_backward(value_cls: type, steps: int) -> tuple[Any, Any]:
 
 
 def deep_chain_values(steps: int) -> int:
-    """Distinct Values in our W2 chain: per step a product and a sum; plus x0 and the two
-    constants (our engine makes one shared leaf per distinct constant)."""
-    return 2 * steps + 3
+    """Distinct Values in our W2 chain: per step a product, a sum and their two constant
+    leaves (one per use: constants are not shared), plus x0."""
+    return 4 * steps + 1
 
 
 # --- W3: wide sum -------------------------------------------------------------------------
