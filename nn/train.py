@@ -497,8 +497,11 @@ def _checked(loss: object) -> Value:
     return loss
 
 
-class _EagerStep:
-    """The batch's graph, built by the eager engine and backpropagated into the Values."""
+class _Step:
+    """One way to train: a batch's loss and gradient, the optimizer's step, and where the
+    parameters live (``to_values`` and ``from_values`` sync them with their Values)."""
+
+    phase = "computing the loss"  # what it is doing, for error messages
 
     def __init__(
         self,
@@ -510,8 +513,12 @@ class _EagerStep:
     ) -> None:
         self.model, self.xs, self.ys, self.loss_fn = model, xs, ys, loss
         self.optimizer = optimizer
-        self.phase = "computing the loss"
-        self.value: Value | None = None
+
+
+class _EagerStep(_Step):
+    """The batch's graph, built by the eager engine and backpropagated into the Values."""
+
+    value: Value | None = None
 
     def loss(self, index: list[int]) -> float:
         """Build the batch's loss."""
@@ -574,7 +581,7 @@ def _frozen(target: Any) -> Any:
     return target
 
 
-class _CompiledStep:
+class _CompiledStep(_Step):
     """The per-example loss traced once by ``autograd.compile`` and replayed on each batch.
 
     The target is a traced input, so one trace serves every target.  The parameters stay
@@ -595,8 +602,7 @@ class _CompiledStep:
     ) -> None:
         import numpy as np  # only when compiled=True
 
-        self.model, self.xs, self.ys, self.loss_fn = model, xs, ys, loss
-        self.optimizer = optimizer
+        super().__init__(model, xs, ys, loss, optimizer)
         self.data = np.array([p.data for p in optimizer.params], dtype=np.float64)
         self.grad = np.array([p.grad for p in optimizer.params], dtype=np.float64)
         self.traced: Any = None  # the Compiled step, made by the first batch
