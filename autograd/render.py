@@ -38,6 +38,7 @@ __all__ = [
     "svg_or_none",
     "FORMATS",
     "INSTALL_GRAPHVIZ",
+    "INSTALL_COMMANDS",
     "DEFAULT_MAX_NODES",
     "DEFAULT_TIMEOUT",
     "GraphvizNotFound",
@@ -53,11 +54,15 @@ DEFAULT_TIMEOUT = 10.0
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 """File extensions ``save`` understands, and the Graphviz format each one is written in."""
 
-INSTALL_GRAPHVIZ = """\
-Rendering needs Graphviz's `dot` program, which was not found on the PATH. Install Graphviz:
+INSTALL_COMMANDS = """\
   Debian/Ubuntu: sudo apt-get install graphviz
   macOS:         brew install graphviz
-  conda:         conda install -c conda-forge graphviz
+  conda:         conda install -c conda-forge graphviz"""
+"""How to install Graphviz, one line per system (the demos print it too)."""
+
+INSTALL_GRAPHVIZ = f"""\
+Rendering needs Graphviz's `dot` program, which was not found on the PATH. Install Graphviz:
+{INSTALL_COMMANDS}
 Without it, draw(...).source still gives the DOT text, and save(..., "graph.dot") still works."""
 """The message of ``GraphvizNotFound``, raised by ``save`` when the ``dot`` program is missing."""
 

@@ -50,13 +50,6 @@ OPTIONAL_PACKAGES: dict[str, tuple[str, str]] = {
 """Each module a demo may list in ``REQUIRES``: the name pip knows it by, and our extra that
 installs it (setup.cfg's ``[options.extras_require]``)."""
 
-INSTALL_GRAPHVIZ = """\
-  Debian/Ubuntu: sudo apt-get install graphviz
-  macOS:         brew install graphviz
-  conda:         conda install -c conda-forge graphviz"""
-"""How to install Graphviz, for the note printed when its ``dot`` program is missing."""
-
-
 def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     """Add the options every demo takes: --out, --seed, --quick, --quiet."""
     parser.add_argument(
@@ -142,12 +135,14 @@ def dot_fallback_note(files: Iterable[Path]) -> str | None:
     dots = [path.name for path in files if path.suffix == ".dot"]
     if not dots:
         return None
+    from autograd.render import INSTALL_COMMANDS
+
     example = Path(dots[0])
     return "\n".join(
         [
             "Graphviz's dot program was not found, so the graphs are DOT text, not SVG pictures:",
             f"{', '.join(dots)}.  To get the pictures, install Graphviz",
-            INSTALL_GRAPHVIZ,
+            INSTALL_COMMANDS,
             "and run the demo again, or turn a file into a picture:",
             f"  dot -Tsvg {example} -o {example.with_suffix('.svg')}",
         ]

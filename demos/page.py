@@ -39,8 +39,6 @@ from autograd import Value, topological_order
 from autograd.checks import option, parse_integer, parse_real
 from autograd.files import write_atomically
 
-from ._common import INSTALL_GRAPHVIZ
-
 __all__ = [
     "DEFAULT_SNAPSHOTS",
     "DEFAULT_MAX_MB",
@@ -315,7 +313,7 @@ def graph_svg(root: Value, groups: object = None) -> str:
     """
     import graphviz
 
-    from autograd.render import draw, save
+    from autograd.render import INSTALL_COMMANDS, draw, save
 
     nodes = topological_order(root)
     numbers = [(node.data, node.grad) for node in nodes]
@@ -332,7 +330,7 @@ def graph_svg(root: Value, groups: object = None) -> str:
         except graphviz.ExecutableNotFound:
             raise RuntimeError(
                 "page: the interactive page draws its graphs with Graphviz's dot program, "
-                f"which was not found on the PATH; install Graphviz:\n{INSTALL_GRAPHVIZ}"
+                f"which was not found on the PATH; install Graphviz:\n{INSTALL_COMMANDS}"
             ) from None
     svg = _COMMENT.sub("", _PROLOGUE.sub("", svg))
     # data-node="v3" (and data-op="op3") let the script find each node by its draw() name
