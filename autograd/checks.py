@@ -12,7 +12,6 @@ the operand (``what``), e.g. ``fit: lr must be a finite number > 0, got -1``.
 
 from __future__ import annotations
 
-import argparse
 import math
 import numbers
 import reprlib
@@ -139,6 +138,8 @@ def option(
     argparse prints "argument --lr: the value must be a finite number > 0, got '0'" and exits
     with status 2, with no traceback.
     """
+
+    import argparse  # only command lines need it: import autograd stays light
 
     def convert(text: str) -> Any:
         try:
