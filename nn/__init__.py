@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import losses
 from .bridge import from_torch, to_torch
 from .data import batches, num_batches
-from .evaluate import accuracy, predict
+from .evaluate import Predictor, accuracy, predict
 from .modules import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, AdamW, NonFiniteStepError, Optimizer
 from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, Schedule, StepLR
@@ -41,6 +41,7 @@ __all__ = [
     "History",
     "NonFiniteLossError",
     "predict",
+    "Predictor",
     "accuracy",
     "to_torch",
     "from_torch",

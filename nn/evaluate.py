@@ -13,7 +13,7 @@ from typing import Any
 from autograd import Value, no_grad
 from autograd.checks import brief, integer, real
 
-__all__ = ["predict", "accuracy"]
+__all__ = ["predict", "Predictor", "accuracy"]
 
 
 def predict(
@@ -31,48 +31,73 @@ def predict(
     ``autograd.compile`` and replays it on ``batch_size`` examples at a time (default: all
     at once): the same predictions to float rounding, for a model without branches on the
     data.  Eagerly the examples run one by one, so ``batch_size`` changes nothing there.
+    To predict again and again (after every epoch, say), keep a ``Predictor``.
     """
-    if not callable(model):
-        raise TypeError(f"predict: model must be callable, got {type(model).__name__}")
-    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
-        raise TypeError(f"predict: xs must be a list of examples, got {type(xs).__name__}")
-    if batch_size is not None:
-        batch_size = integer(batch_size, "predict", "batch_size", 1)
-    if not isinstance(compiled, bool):
-        raise TypeError(f"predict: compiled must be True or False, got {type(compiled).__name__}")
-    examples = list(xs)
-    if not examples:
-        return []
-    with no_grad():
-        first = model(examples[0])
-    classes = _returns_logits(first)
-    if compiled:
-        rows = _replayed(model, examples, batch_size or len(examples))
-    else:
+    return Predictor(model, batch_size=batch_size, compiled=compiled)(xs)
+
+
+class Predictor:
+    """``predict`` for one model, to call again and again: compiled, it traces the model on
+    its first call and replays that trace on every later one (the trace reads the
+    parameters' current ``.data``, so it stays right as the model trains)."""
+
+    def __init__(
+        self,
+        model: Callable[[Any], Any],
+        *,
+        batch_size: int | None = None,
+        compiled: bool = False,
+    ) -> None:
+        if not callable(model):
+            raise TypeError(f"predict: model must be callable, got {type(model).__name__}")
+        if batch_size is not None:
+            batch_size = integer(batch_size, "predict", "batch_size", 1)
+        if not isinstance(compiled, bool):
+            raise TypeError(
+                f"predict: compiled must be True or False, got {type(compiled).__name__}"
+            )
+        self.model, self.batch_size, self.compiled = model, batch_size, compiled
+        self._replay: Any = None  # the model traced by autograd.compile, once
+
+    def __call__(self, xs: Iterable[Any]) -> list[Any]:
+        """Each example's class or output, as ``predict`` gives them."""
+        if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+            raise TypeError(f"predict: xs must be a list of examples, got {type(xs).__name__}")
+        examples = list(xs)
+        if not examples:
+            return []
+        model = self.model
         with no_grad():
-            outputs = [first] + [model(x) for x in examples[1:]]
-        for i, output in enumerate(outputs):
-            if _returns_logits(output) != classes:
-                raise TypeError(
-                    f"predict: the model returned a {type(first).__name__} for xs[0] but a "
-                    f"{type(output).__name__} for xs[{i}]"
-                )
-        rows = [[v.data for v in out] if classes else out.data for out in outputs]
-    if not classes:
+            first = model(examples[0])
+        classes = _returns_logits(first)
+        if self.compiled:
+            rows = self._replayed(examples)
+        else:
+            with no_grad():
+                outputs = [first] + [model(x) for x in examples[1:]]
+            for i, output in enumerate(outputs):
+                if _returns_logits(output) != classes:
+                    raise TypeError(
+                        f"predict: the model returned a {type(first).__name__} for xs[0] but a "
+                        f"{type(output).__name__} for xs[{i}]"
+                    )
+            rows = [[v.data for v in out] if classes else out.data for out in outputs]
+        if not classes:
+            return rows
+        # The replay gives a bare float for a list of one logit.
+        return [_argmax(row) if isinstance(row, list) else 0 for row in rows]
+
+    def _replayed(self, examples: list[Any]) -> list[Any]:
+        """The model's outputs, replayed ``batch_size`` examples at a time."""
+        if self._replay is None:
+            from autograd import compile as trace  # imports numpy: only when compiled=True
+
+            self._replay = trace(self.model, example=(examples[0],))
+        size = self.batch_size or len(examples)
+        rows: list[Any] = []
+        for start in range(0, len(examples), size):
+            rows += self._replay(examples[start : start + size])
         return rows
-    # The replay gives a bare float for a list of one logit.
-    return [_argmax(row) if isinstance(row, list) else 0 for row in rows]
-
-
-def _replayed(model: Callable[[Any], Any], examples: list[Any], batch_size: int) -> list[Any]:
-    """The model's outputs, traced once and replayed ``batch_size`` examples at a time."""
-    from autograd import compile as trace  # imports numpy: only when compiled=True
-
-    replay = trace(model, example=(examples[0],))
-    rows: list[Any] = []
-    for start in range(0, len(examples), batch_size):
-        rows += replay(examples[start : start + batch_size])
-    return rows
 
 
 def accuracy(predicted: Iterable[Any], targets: Iterable[Any]) -> float:

@@ -16,7 +16,7 @@ from autograd.checks import brief, integer, is_real, real
 from autograd.files import write_atomically
 
 from .data import _SEED_MINIMUM, batches, num_batches
-from .evaluate import accuracy, predict
+from .evaluate import Predictor, accuracy
 from .modules import Module
 from .optim import SGD, LearningRate, NonFiniteStepError, Optimizer
 
@@ -364,6 +364,7 @@ class _Validation:
         # Accuracy counts classes: it applies to class-index targets (and, as the first
         # prediction tells, a model returning logits).
         self.classes = all(_is_class_index(y) for y in self.ys)
+        self.predictor: Predictor | None = None
 
     def record(self, step: _EagerStep | _CompiledStep, history: History) -> None:
         """Append the validation loss and accuracy of the parameters after this epoch."""
@@ -377,8 +378,10 @@ class _Validation:
                 )
         fraction = None
         if self.classes:
+            if self.predictor is None:  # made once: compiled, it traces the model once
+                self.predictor = Predictor(step.model, compiled=self.compiled)
             with _errors_named(lambda: f"{where}, predicting"):
-                predicted = predict(step.model, self.xs, compiled=self.compiled)
+                predicted = self.predictor(self.xs)
             # predict gives class indices (ints) for logits, a float for a single output.
             self.classes = isinstance(predicted[0], int)
             fraction = accuracy(predicted, self.ys) if self.classes else None

@@ -1,4 +1,4 @@
-"""nn.predict and nn.accuracy (nn/evaluate.py)."""
+"""nn.predict, nn.Predictor and nn.accuracy (nn/evaluate.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from nn import MLP, Layer, accuracy, predict
+from nn import MLP, Layer, Predictor, accuracy, predict
 
 
 def _points(n: int, seed: int = 0) -> list[list[float]]:
@@ -99,6 +99,28 @@ def test_compiled_predict_replays_in_batches(monkeypatch: pytest.MonkeyPatch) ->
     sizes.clear()
     predict(model, xs, compiled=True)
     assert sizes == [10]  # by default, one batch
+
+
+def test_a_compiled_predictor_traces_once_and_follows_the_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_compile = autograd.compile
+    traces: list[Any] = []
+
+    def counting_compile(fn: Any, *, example: tuple[Any, ...]) -> Any:
+        traces.append(example)
+        return real_compile(fn, example=example)
+
+    monkeypatch.setattr(autograd, "compile", counting_compile, raising=False)
+    model = MLP(2, [6, 3], activation="tanh", seed=2)
+    xs = _points(20, seed=3)
+    predictor = Predictor(model, compiled=True)
+    assert predictor(xs) == predict(model, xs)
+    for p in model.parameters():  # as training moves them
+        p.data = -p.data
+    assert predictor(xs) == predict(model, xs)
+    assert predictor(xs[:5]) == predict(model, xs[:5])
+    assert len(traces) == 1  # the later calls replayed the first call's trace
 
 
 def test_compiled_predict_takes_numpy_rows() -> None:
