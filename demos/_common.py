@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_common_arguments",
+    "add_network_arguments",
     "OutputFolderError",
     "missing_requirements",
     "install_hint",
@@ -74,6 +75,24 @@ def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--quiet",
         action="store_true",
         help="no progress bars (they are also off when stderr is not a terminal)",
+    )
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, *, hidden: str, epochs: str) -> None:
+    """Add --hidden WIDTH... and --epochs N, for the lessons that train an MLP.
+
+    ``hidden`` and ``epochs`` are their help texts (each lesson has its own defaults).
+    """
+    parser.add_argument(
+        "--hidden",
+        type=option(parse_integer, minimum=1),
+        nargs="+",
+        default=None,
+        metavar="WIDTH",
+        help=hidden,
+    )
+    parser.add_argument(
+        "--epochs", type=option(parse_integer, minimum=1), default=None, help=epochs
     )
 
 

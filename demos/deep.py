@@ -49,6 +49,7 @@ from autograd.checks import integer, option, parse_integer, parse_real, real
 from . import page
 from ._common import (
     CLASS_COLOURS,
+    add_network_arguments,
     grid_axes,
     new_figure,
     output_dir,
@@ -670,19 +671,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--activation", choices=sorted(LEARNING_RATES), default="relu", help="default: relu"
     )
-    parser.add_argument(
-        "--hidden",
-        type=option(parse_integer, minimum=1),
-        nargs="+",
-        default=None,
-        metavar="WIDTH",
-        help="hidden layer widths (default: 16 16 16)",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=option(parse_integer, minimum=1),
-        default=None,
-        help="default: per data set (x1.5 for sigmoid)",
+    add_network_arguments(
+        parser,
+        hidden="hidden layer widths (default: 16 16 16)",
+        epochs="default: per data set (x1.5 for sigmoid)",
     )
     parser.add_argument(
         "--lr",

@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd.checks import integer, option, parse_integer, parse_real, real
 
-from ._common import new_figure, output_dir, save_figure, table
+from ._common import add_network_arguments, new_figure, output_dir, save_figure, table
 from .datasets import split
 
 __all__ = [
@@ -350,19 +350,10 @@ def _wrap_items(items: list[str], width: int = 92) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: network size, training length, learning rate, batch size."""
-    parser.add_argument(
-        "--hidden",
-        type=option(parse_integer, minimum=1),
-        nargs="+",
-        default=None,
-        metavar="WIDTH",
-        help="hidden layer widths (default: 128; 32 with --quick)",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=option(parse_integer, minimum=1),
-        default=None,
-        help=f"default: {EPOCHS} ({QUICK_EPOCHS} with --quick)",
+    add_network_arguments(
+        parser,
+        hidden="hidden layer widths (default: 128; 32 with --quick)",
+        epochs=f"default: {EPOCHS} ({QUICK_EPOCHS} with --quick)",
     )
     parser.add_argument(
         "--lr",

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd.checks import integer, option, parse_integer, parse_real, real
 
-from ._common import new_figure, output_dir, save_figure, table
+from ._common import add_network_arguments, new_figure, output_dir, save_figure, table
 from .datasets import two_moons
 
 if TYPE_CHECKING:
@@ -756,19 +756,10 @@ def report(result: ScaleOutResult) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: network, data, training length, workers, time limit."""
-    parser.add_argument(
-        "--hidden",
-        type=option(parse_integer, minimum=1),
-        nargs="+",
-        default=None,
-        metavar="WIDTH",
-        help="hidden layer widths (default: 16 16 16; 8 with --quick)",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=option(parse_integer, minimum=1),
-        default=None,
-        help=f"default: {EPOCHS} ({QUICK_EPOCHS} with --quick)",
+    add_network_arguments(
+        parser,
+        hidden="hidden layer widths (default: 16 16 16; 8 with --quick)",
+        epochs=f"default: {EPOCHS} ({QUICK_EPOCHS} with --quick)",
     )
     parser.add_argument(
         "--n",
