@@ -379,75 +379,33 @@ POSITIVE = (0.0, INF)
 
 ADD = Primitive("add", 2, operator.add, _add_partials, (REAL, REAL), symbol="+")
 MUL = Primitive("mul", 2, operator.mul, _mul_partials, (REAL, REAL), symbol="*")
-POW = Primitive(
-    "pow",
-    2,
-    _pow,
-    _pow_partials,
-    (POSITIVE, REAL),
-    operand_names=("base", "exponent"),
-    symbol="**",
-    domain_error=_pow_domain_error,
-)
+POW = Primitive("pow", 2, _pow, _pow_partials, (POSITIVE, REAL), symbol="**",
+                operand_names=("base", "exponent"), domain_error=_pow_domain_error)
 EXP = Primitive("exp", 1, _exp_forward, _exp_partials, (REAL,))
-LOG = Primitive(
-    "log", 1, _log_forward, _log_partials, (POSITIVE,), domain_error=_log_domain_error
-)
-SQRT = Primitive(
-    "sqrt", 1, _sqrt_forward, _sqrt_partials, (POSITIVE,), domain_error=_sqrt_domain_error
-)
-SIN = Primitive(
-    "sin", 1, _sin_forward, _sin_partials, (REAL,), domain_error=_periodic_domain_error("sin")
-)
-COS = Primitive(
-    "cos", 1, _cos_forward, _cos_partials, (REAL,), domain_error=_periodic_domain_error("cos")
-)
+LOG = Primitive("log", 1, _log_forward, _log_partials, (POSITIVE,),
+                domain_error=_log_domain_error)
+SQRT = Primitive("sqrt", 1, _sqrt_forward, _sqrt_partials, (POSITIVE,),
+                 domain_error=_sqrt_domain_error)
+SIN = Primitive("sin", 1, _sin_forward, _sin_partials, (REAL,),
+                domain_error=_periodic_domain_error("sin"))
+COS = Primitive("cos", 1, _cos_forward, _cos_partials, (REAL,),
+                domain_error=_periodic_domain_error("cos"))
 TANH = Primitive("tanh", 1, math.tanh, _tanh_partials, (REAL,))
 SIGMOID = Primitive("sigmoid", 1, _sigmoid_forward, _sigmoid_partials, (REAL,))
 RELU = Primitive("relu", 1, _relu_forward, _relu_partials, (REAL,), kinks=(0.0,))
 ABS = Primitive("abs", 1, abs, _abs_partials, (REAL,), kinks=(0.0,))
-HARD_SIGMOID = Primitive(
-    "hard_sigmoid",
-    1,
-    _hard_sigmoid_forward,
-    _hard_sigmoid_partials,
-    (REAL,),
-    kinks=(-3.0, 3.0),
-)
+HARD_SIGMOID = Primitive("hard_sigmoid", 1, _hard_sigmoid_forward, _hard_sigmoid_partials,
+                         (REAL,), kinks=(-3.0, 3.0))
 SUM = Primitive("sum", None, _sum_forward, _sum_partials, (REAL,))
 DOT = Primitive("dot", None, _dot_forward, _dot_partials, (REAL,))
 LOGSUMEXP = Primitive("logsumexp", None, _logsumexp_forward, _logsumexp_partials, (REAL,))
-SELECT = Primitive(
-    "select",
-    None,
-    _select_forward,
-    _select_partials,
-    (REAL,),
-    operand_names=("index",),
-    domain_error=_select_domain_error,
-)
+SELECT = Primitive("select", None, _select_forward, _select_partials, (REAL,),
+                   operand_names=("index",), domain_error=_select_domain_error)
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
-    for p in (
-        ADD,
-        MUL,
-        POW,
-        EXP,
-        LOG,
-        SQRT,
-        SIN,
-        COS,
-        TANH,
-        SIGMOID,
-        RELU,
-        ABS,
-        HARD_SIGMOID,
-        SUM,
-        DOT,
-        LOGSUMEXP,
-        SELECT,
-    )
+    for p in (ADD, MUL, POW, EXP, LOG, SQRT, SIN, COS, TANH, SIGMOID, RELU, ABS, HARD_SIGMOID,
+              SUM, DOT, LOGSUMEXP, SELECT)
 }
 """Every primitive by name: the complete set of operations the engine differentiates."""
 
