@@ -28,7 +28,7 @@ import operator
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn, cast
 
 from .checks import option, parse_integer, parse_real
 from .engine import Value, topological_order
@@ -85,14 +85,16 @@ def parse_inputs(assignments: Sequence[str]) -> dict[str, float]:
 
 # --- checking the formula -----------------------------------------------------------------
 
-_BINARY: dict[type[ast.operator], str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.Pow: "**",
+# The operators a formula may use, and what each computes.
+_OPERATORS: dict[type[ast.AST], Callable[..., Value]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
 }
-_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "-", ast.UAdd: "+"}
 
 _REFUSED: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
@@ -184,12 +186,8 @@ def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression
                     f"the name {node.id!r} has no value: add {node.id}=NUMBER to the command "
                     f"line" + (f" (inputs given: {given})" if names else "")
                 )
-        elif isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINARY:
-                op = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
-                raise _refuse(source, node, f"not allowed: the operator {op}")
-        elif isinstance(node, ast.UnaryOp):
-            if type(node.op) not in _UNARY:
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            if type(node.op) not in _OPERATORS:
                 op = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
                 raise _refuse(source, node, f"not allowed: the operator {op}")
         elif isinstance(node, ast.Call):
@@ -216,33 +214,12 @@ def _check_call(source: str, node: ast.Call) -> None:
 # --- evaluating it --------------------------------------------------------------------------
 
 
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-}
-
-
-def _binary(op: str, a: Number, b: Number) -> Number:
-    """Apply a binary operator; two plain numbers are folded by the engine, with its rules."""
-    if isinstance(a, Value) or isinstance(b, Value):
-        result: Value = _OPERATORS[op](a, b)
-        return result
+def _apply(operation: Callable[..., Value], operands: list[Number]) -> Number:
+    """Apply an operation; plain numbers alone are folded by the engine, with its rules."""
+    if any(isinstance(x, Value) for x in operands):
+        return operation(*operands)
     with no_grad():
-        folded: Value = _OPERATORS[op](Value(a), Value(b))
-        return folded.data
-
-
-def _call(name: str, x: Number) -> Number:
-    """Apply a one-operand primitive; a plain number is folded by the engine."""
-    if isinstance(x, Value):
-        method: Callable[[], Value] = getattr(x, name)
-        return method()
-    with no_grad():
-        folded: Value = getattr(Value(x), name)()
-        return folded.data
+        return operation(*(Value(cast(float, x)) for x in operands)).data
 
 
 def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
@@ -271,13 +248,12 @@ def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
             results[node] = float(node.value)
         elif isinstance(node, ast.Name):
             results[node] = inputs[node.id]
-        elif isinstance(node, ast.BinOp):
-            results[node] = _binary(_BINARY[type(node.op)], args[0], args[1])
-        elif isinstance(node, ast.UnaryOp):
-            results[node] = -args[0] if isinstance(node.op, ast.USub) else args[0]
+        elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # checked by parse_expression
+            results[node] = _apply(operator.methodcaller(node.func.id), args)
         else:
-            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            results[node] = _call(node.func.id, args[0])
+            assert isinstance(node, (ast.BinOp, ast.UnaryOp))
+            results[node] = _apply(_OPERATORS[type(node.op)], args)
     return results[tree.body]
 
 
