@@ -23,14 +23,13 @@ import argparse
 import ast
 import errno
 import keyword
-import math
 import operator
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-from .checks import option, parse_integer, parse_real
+from .checks import option, parse_integer, parse_real, real
 from .engine import Value, topological_order
 from .grad_mode import no_grad
 from .primitives import PRIMITIVES
@@ -149,32 +148,28 @@ def _refuse(source: str, node: ast.AST, why: str) -> ExpressionError:
 
 def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression:
     """Parse ``source`` and check every node against the whitelist (nothing is evaluated)."""
-    if not source.strip():
+    source = source.strip()
+    if not source:
         raise ExpressionError("the formula is empty")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"invalid formula {_shorten(source, 60)!r}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
         raise ExpressionError("invalid formula: too long or too deeply nested") from None
-    source = source.strip()
     called: set[ast.AST] = set()  # the Name nodes of allowed calls
     for node in ast.walk(tree):  # iterative, parents before children
         if isinstance(node, (ast.Expression, ast.expr_context, ast.operator, ast.unaryop)):
             continue  # operators are checked with their BinOp/UnaryOp
         if isinstance(node, ast.Constant):
-            number = node.value
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                what = type(number).__name__
-                raise _refuse(source, node, f"{what} constants are not allowed")
             try:
-                finite = math.isfinite(float(number))
-            except OverflowError:
-                finite = False
-            if not finite:
-                raise ExpressionError(
-                    f"the number {ast.get_source_segment(source, node)} is too large for a float"
-                )
+                real(node.value, "", "")
+            except TypeError:
+                what = type(node.value).__name__
+                raise _refuse(source, node, f"{what} constants are not allowed") from None
+            except ValueError:  # 1e999 (inf) or an int beyond the float range
+                segment = ast.get_source_segment(source, node)
+                raise ExpressionError(f"the number {segment} is too large for a float") from None
         elif isinstance(node, ast.Name):
             if node in called:
                 continue
@@ -260,20 +255,13 @@ def evaluate(source: str, inputs: Mapping[str, Value]) -> Number:
 # --- the program ------------------------------------------------------------------------------
 
 
-_positive = option(parse_integer, minimum=1)
+def _or_none(convert: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse ``type=`` that also takes 'none', for no limit."""
 
+    def parse(text: str) -> object:
+        return None if text.strip().lower() == "none" else convert(text)
 
-def _max_nodes(text: str) -> int | None:
-    """--max-nodes: an int >= 1, or 'none' for no limit."""
-    return None if text.strip().lower() == "none" else _positive(text)
-
-
-_seconds = option(parse_real, positive=True)
-
-
-def _timeout(text: str) -> float | None:
-    """--timeout: a number of seconds > 0, or 'none' for no limit."""
-    return None if text.strip().lower() == "none" else _seconds(text)
+    return parse
 
 
 _MINUS_HINT = 'a formula that starts with "-" goes after "--", as in: -- "-x**2" x=3'
@@ -351,7 +339,7 @@ Graphviz's dot program missing or too slow, a file that cannot be written).""",
     )
     parser.add_argument(
         "--max-nodes",
-        type=_max_nodes,
+        type=_or_none(option(parse_integer, minimum=1)),
         default=DEFAULT_MAX_NODES,
         metavar="N",
         help=f"refuse to draw more than N Values (default {DEFAULT_MAX_NODES}; 'none' for no "
@@ -359,7 +347,7 @@ Graphviz's dot program missing or too slow, a file that cannot be written).""",
     )
     parser.add_argument(
         "--timeout",
-        type=_timeout,
+        type=_or_none(option(parse_real, positive=True)),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"stop Graphviz's dot after SECONDS (default {DEFAULT_TIMEOUT:g}; 'none' for no "
@@ -367,10 +355,6 @@ Graphviz's dot program missing or too slow, a file that cannot be written).""",
     )
     parser.add_argument("--no-legend", action="store_true", help="leave out the legend")
     return parser
-
-
-def _root_label(formula: str) -> str:
-    return _shorten(" ".join(formula.split()), 40)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -410,10 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(EXIT_USAGE, str(exc))
     except (ValueError, ArithmeticError) as exc:  # domain errors, overflow, 1/0
         return fail(EXIT_FAILED, str(exc))
+    formula = " ".join(args.formula.split())
     if not root.label:
-        root.label = _root_label(args.formula)
+        root.label = _shorten(formula, 40)
 
-    print(f"{' '.join(args.formula.split())} = {root.data!r}")
+    print(f"{formula} = {root.data!r}")
     width = max((len(f"{n} = {v.data!r}") for n, v in inputs.items()), default=0)
     graph = topological_order(root)
     used = set(graph)
