@@ -133,6 +133,8 @@ _OP_STYLE = {
 
 # --- labels -----------------------------------------------------------------------------
 
+# str.translate tables that escape text for DOT labels, so it is shown literally: one field
+# of a record label, and a plain (non-record) label.
 _RECORD_ESCAPES = str.maketrans(
     {
         "\\": "\\\\",
@@ -149,18 +151,7 @@ _RECORD_ESCAPES = str.maketrans(
     }
 )
 
-
-def _escape_record(text: str) -> str:
-    """Escape text for one field of a DOT record label, so it is shown literally."""
-    return text.translate(_RECORD_ESCAPES)
-
-
 _PLAIN_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "&": "&amp;", "\n": "\\n"})
-
-
-def _escape_plain(text: str) -> str:
-    """Escape text for a plain (non-record) DOT label, so it is shown literally."""
-    return text.translate(_PLAIN_ESCAPES)
 
 
 def _number(x: float, digits: int) -> str:
@@ -183,7 +174,7 @@ def _significant(text: str) -> int:
 
 
 def _value_label(value: Value, digits: int, show_grad: bool, horizontal: bool) -> str:
-    fields = [_escape_record(value.label)] if value.label else []
+    fields = [value.label.translate(_RECORD_ESCAPES)] if value.label else []
     fields.append(f"data {_number(value.data, digits)}")
     if show_grad:
         fields.append(f"grad {_number(value.grad, digits)}")
@@ -273,15 +264,11 @@ def _group_paths(groups: Groups) -> tuple[dict[Value, tuple[str, ...]], list[tup
 
 
 def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first = paths[0]
-    length = len(first)
+    prefix = paths[0]
     for path in paths[1:]:
-        length = min(length, len(path))
-        for i in range(length):
-            if path[i] != first[i]:
-                length = i
-                break
-    return first[:length]
+        while path[: len(prefix)] != prefix:
+            prefix = prefix[:-1]
+    return prefix
 
 
 def _assign_clusters(
@@ -357,7 +344,7 @@ def draw(
             f"{max_nodes}. Pass max_nodes=None to draw it anyway (Graphviz gets slow and "
             "the picture unreadable), or draw a sub-expression, e.g. one neuron's output."
         )
-    clusters: list[tuple[str, ...]] | None = None
+    clusters: list[tuple[str, ...]] = [()] * len(order)  # () is outside every cluster
     group_order: list[tuple[str, ...]] = []
     grouped: Collection[Value] = ()
     if groups is not None:
@@ -384,15 +371,12 @@ def draw(
     members: dict[tuple[str, ...], list[str]] = {(): []}
     edges: list[str] = []
     for i, node in enumerate(order):
-        path = clusters[i] if clusters is not None else ()
-        lines = members.get(path)
-        if lines is None:
-            lines = members[path] = []
+        lines = members.setdefault(clusters[i], [])
         label = _value_label(node, digits, show_grad, horizontal)
         lines.append(f'\tv{i} [label="{label}"{role_attrs[_role(node, root, grouped)]}]\n')
         if node.is_leaf:
             continue
-        lines.append(f'\top{i} [label="{_escape_plain(node.op)}"{op_attrs}]\n')
+        lines.append(f'\top{i} [label="{node.op.translate(_PLAIN_ESCAPES)}"{op_attrs}]\n')
         names = operand_names.get(node.op, ())
         operands = "".join(
             f"\tv{index[child]} -> op{i}"
@@ -402,8 +386,7 @@ def draw(
         edges.append(f"{operands}\top{i} -> v{i}\n")
 
     graph.body.extend(members.pop(()))
-    if members:
-        _add_clusters(graph, members, group_order)
+    _add_clusters(graph, members, group_order)
     if legend:
         graph.body.append(f"\tlegend [label={_legend_label()} fontsize=9 shape=plaintext]\n")
     graph.body.extend(reversed(edges))  # the last operation first: see _LAYOUT
@@ -437,7 +420,7 @@ def _add_clusters(
         cluster = graphviz.Digraph(
             name=f"cluster_{numbers[path]}",
             graph_attr={
-                "label": graphviz.nohtml(_escape_plain(path[-1])),
+                "label": graphviz.nohtml(path[-1].translate(_PLAIN_ESCAPES)),
                 "style": "rounded,dashed",
                 "color": "#888888",
                 "fontsize": "11",
@@ -508,12 +491,8 @@ def svg_or_none(value: Value, *, timeout: float | None = DEFAULT_TIMEOUT) -> str
     """
     seconds = _seconds(timeout, "svg_or_none")
     try:
-        graph = draw(value)
-    except ValueError:  # too many nodes for a picture
-        return None
-    try:
-        return _run_dot(graph.source, "svg", seconds).decode("utf-8")
-    except (RuntimeError, subprocess.TimeoutExpired):
+        return _run_dot(draw(value).source, "svg", seconds).decode("utf-8")
+    except (ValueError, RuntimeError, subprocess.TimeoutExpired):  # ValueError: too many nodes
         return None
 
 
