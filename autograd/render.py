@@ -107,20 +107,16 @@ _LAYOUT = {
     "ordering": "out",
 }
 
-# How each kind of node looks; the legend is generated from the same table.
-_ROLE_STYLES: dict[str, dict[str, str]] = {
-    "input": {"style": "filled", "fillcolor": "#d9ead3"},
-    "parameter": {"style": "filled", "fillcolor": "#cfe2f3"},
-    "constant": {"style": "filled,dashed", "fillcolor": "#eeeeee"},
-    "intermediate": {},
-    "root": {"style": "filled,bold", "fillcolor": "#fce5cd", "penwidth": "2"},
-}
-_LEGEND_TEXT = {
-    "input": "input",
-    "parameter": "parameter (trainable)",
-    "constant": "constant",
-    "intermediate": "intermediate value",
-    "root": "output (the Value drawn)",
+# Each kind of node: its text in the legend, and how it looks.
+_ROLES: dict[str, tuple[str, dict[str, str]]] = {
+    "input": ("input", {"style": "filled", "fillcolor": "#d9ead3"}),
+    "parameter": ("parameter (trainable)", {"style": "filled", "fillcolor": "#cfe2f3"}),
+    "constant": ("constant", {"style": "filled,dashed", "fillcolor": "#eeeeee"}),
+    "intermediate": ("intermediate value", {}),
+    "root": (
+        "output (the Value drawn)",
+        {"style": "filled,bold", "fillcolor": "#fce5cd", "penwidth": "2"},
+    ),
 }
 _OP_STYLE = {
     "shape": "ellipse",
@@ -196,8 +192,8 @@ def _role(value: Value, root: Value, grouped: Collection[Value]) -> str:
 
 def _legend_label() -> str:
     rows = ['<TR><TD COLSPAN="2"><B>legend</B></TD></TR>']
-    for role, text in _LEGEND_TEXT.items():
-        colour = _ROLE_STYLES[role].get("fillcolor", "#ffffff")
+    for text, style in _ROLES.values():
+        colour = style.get("fillcolor", "#ffffff")
         rows.append(
             f'<TR><TD BGCOLOR="{colour}" WIDTH="18"> </TD><TD ALIGN="LEFT">{text}</TD></TR>'
         )
@@ -361,7 +357,7 @@ def draw(
     # Value.op is the primitive's display symbol ("**" for pow); pow's edges are labelled,
     # with xlabel (see _LAYOUT).
     operand_names = {p.display: p.operand_names for p in PRIMITIVES.values()}
-    role_attrs = {role: _attributes(style) for role, style in _ROLE_STYLES.items()}
+    role_attrs = {role: _attributes(style) for role, (_, style) in _ROLES.items()}
     op_attrs = _attributes(_OP_STYLE)
 
     # DOT statements are written as lines (graphviz's per-call quoting would dominate the
