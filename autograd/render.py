@@ -215,6 +215,8 @@ Groups = Mapping[str, Iterable[Value]]
 
 def _group_mapping(groups: object) -> Groups:
     """Accept a mapping or an object with ``parameter_groups()`` and return the mapping."""
+    if groups is None:
+        return {}
     method = getattr(groups, "parameter_groups", None)
     if callable(method):
         groups = method()
@@ -340,11 +342,7 @@ def draw(
             f"{max_nodes}. Pass max_nodes=None to draw it anyway (Graphviz gets slow and "
             "the picture unreadable), or draw a sub-expression, e.g. one neuron's output."
         )
-    clusters: list[tuple[str, ...]] = [()] * len(order)  # () is outside every cluster
-    group_order: list[tuple[str, ...]] = []
-    grouped: Collection[Value] = ()
-    if groups is not None:
-        clusters, group_order, grouped = _assign_clusters(order, _group_mapping(groups))
+    clusters, group_order, grouped = _assign_clusters(order, _group_mapping(groups))
 
     horizontal = rankdir in ("LR", "RL")
     graph = graphviz.Digraph(
