@@ -10,11 +10,8 @@ passed to ``eval``; the checked tree is interpreted node by node.
 A formula that starts with ``-`` goes after ``--``, which ends the options:
 ``python -m autograd -o g.svg -- "-x**2" x=3``.
 
-Exit codes: 0 on success; 2 when the command line is wrong (bad arguments, a refused or
-malformed formula, bad ``name=value`` inputs, an unknown output extension, a graph larger
-than ``--max-nodes``); 1 when the computation or the writing fails (a domain error such as
-``log(-1)`` or ``1/0``, an undefined derivative, Graphviz missing or too slow, a file that
-cannot be written).
+Exit codes (listed in full by ``--help``): 0 on success, 2 when the command line is wrong,
+1 when the computation or the writing fails.
 """
 
 from __future__ import annotations
@@ -264,9 +261,6 @@ def _or_none(convert: Callable[[str], object]) -> Callable[[str], object]:
     return parse
 
 
-_MINUS_HINT = 'a formula that starts with "-" goes after "--", as in: -- "-x**2" x=3'
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, whose usage errors add how to pass a formula that starts with "-"."""
 
@@ -280,7 +274,7 @@ class _Parser(argparse.ArgumentParser):
         if any(w.startswith("-") and not w.startswith("--") for w in unrecognized) or (
             self.arguments and message.startswith("the following arguments are required")
         ):
-            message += f"; {_MINUS_HINT}"
+            message += '; a formula that starts with "-" goes after "--", as in: -- "-x**2" x=3'
         super().error(message)
 
 
