@@ -22,15 +22,9 @@ def write_atomically(
     beside ``path``, is flushed to disk, then renamed over ``path`` (``os.replace`` is atomic
     on one file system).  Missing parent folders are created.
     """
-    writer: Callable[[Path], object] | None = None
-    data = b""
     if isinstance(content, str):
-        data = content.encode("utf-8")
-    elif isinstance(content, (bytes, bytearray, memoryview)):
-        data = bytes(content)
-    elif callable(content):
-        writer = content
-    else:
+        content = content.encode("utf-8")
+    elif not isinstance(content, (bytes, bytearray, memoryview)) and not callable(content):
         raise TypeError(
             "write_atomically: content must be bytes, str or a function that writes a path, "
             f"got {type(content).__name__}"
@@ -48,9 +42,10 @@ def write_atomically(
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        if writer is not None:
-            writer(temporary)
+            if not callable(content):
+                file.write(content)
+        if callable(content):  # it writes the temporary file itself
+            content(temporary)
         with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         os.replace(temporary, target)
