@@ -267,7 +267,6 @@ class _Parser(argparse.ArgumentParser):
     arguments: Sequence[str] = ()  # the command line being parsed
 
     def error(self, message: str) -> NoReturn:
-        """Print the usage and ``message`` (with the hint if it may apply), and exit with 2."""
         # argparse takes "-x**2" for an unknown option: it reports it as unrecognized, and
         # the formula as missing when no other argument was left to take its place.
         unrecognized = message.partition("unrecognized arguments:")[2].split()
