@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-from .checks import option, parse_integer, parse_real, real
+from .checks import option, parse_integer, parse_real
 from .engine import Value, topological_order
 from .grad_mode import no_grad
 from .primitives import PRIMITIVES
@@ -159,14 +159,12 @@ def parse_expression(source: str, names: Mapping[str, object]) -> ast.Expression
         if isinstance(node, (ast.Expression, ast.expr_context, ast.operator, ast.unaryop)):
             continue  # operators are checked with their BinOp/UnaryOp
         if isinstance(node, ast.Constant):
-            try:
-                real(node.value, "", "")
-            except TypeError:
-                what = type(node.value).__name__
-                raise _refuse(source, node, f"{what} constants are not allowed") from None
-            except ValueError:  # 1e999 (inf) or an int beyond the float range
+            number = node.value
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise _refuse(source, node, f"{type(number).__name__} constants are not allowed")
+            if number > sys.float_info.max:  # 1e999 (inf), or an int beyond the float range
                 segment = ast.get_source_segment(source, node)
-                raise ExpressionError(f"the number {segment} is too large for a float") from None
+                raise ExpressionError(f"the number {segment} is too large for a float")
         elif isinstance(node, ast.Name):
             if node in called:
                 continue
