@@ -16,7 +16,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -27,6 +27,8 @@ __all__ = [
     "is_real",
     "real",
     "integer",
+    "is_class_index",
+    "class_index",
     "parse_real",
     "parse_integer",
     "option",
@@ -110,6 +112,25 @@ def integer(value: object, who: str, what: str, minimum: int | None = None) -> i
     if minimum is not None and value < minimum:
         raise ValueError(f"{who}: {what} must be >= {minimum}, got {brief(value)}")
     return int(value)
+
+
+def is_class_index(value: object) -> bool:
+    """True for a class index: a whole number >= 0 (1, 1.0 and numpy ints alike), not a bool."""
+    number = cast(float, value)  # compared only once is_real holds
+    return is_real(value) and bool(0 <= number < math.inf and number % 1 == 0)
+
+
+def class_index(value: object, who: str, what: str, classes: int | None = None) -> int:
+    """``value`` as a class index, below ``classes`` if given: TypeError if it is no number (or
+    a bool), ValueError if it is a number but not such a whole number."""
+    valid = ">= 0" if classes is None else f"from 0 to {classes - 1}"
+    expected = f"a class index (a whole number {valid})"
+    if not is_real(value):
+        raise TypeError(f"{who}: {what} must be {expected}, {_got(value)}")
+    number = cast(float, value)  # an int, a float, a Fraction or a numpy number; not a bool
+    if not is_class_index(number) or (classes is not None and number >= classes):
+        raise ValueError(f"{who}: {what} must be {expected}, got {brief(value)}")
+    return int(number)
 
 
 def parse_real(text: str, who: str, what: str, **bounds: Any) -> float:

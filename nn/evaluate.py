@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.checks import brief, integer, real
+from autograd.checks import brief, class_index, integer
 
 __all__ = ["predict", "Predictor", "accuracy"]
 
@@ -115,10 +115,16 @@ def accuracy(predicted: Iterable[Any], targets: Iterable[Any]) -> float:
         )
     if not predicted:
         raise ValueError("accuracy: there are no predictions (the accuracy of none is undefined)")
-    hits = sum(
-        _class_index(p, f"predicted[{i}]") == _class_index(t, f"targets[{i}]")
-        for i, (p, t) in enumerate(zip(predicted, targets))
-    )
+    try:
+        hits = sum(
+            class_index(p, "accuracy", f"predicted[{i}]")
+            == class_index(t, "accuracy", f"targets[{i}]")
+            for i, (p, t) in enumerate(zip(predicted, targets))
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"{error}; for a model with one output, threshold its outputs first"
+        ) from None
     return hits / len(predicted)
 
 
@@ -145,14 +151,3 @@ def _list(items: object, what: str) -> list[Any]:
             f"accuracy: {what} must be a list of class indices, got {type(items).__name__}"
         )
     return list(items)
-
-
-def _class_index(value: object, what: str) -> int:
-    """A class index: a whole number >= 0, as an int."""
-    number = real(value, "accuracy", what, minimum=0, expected="a class index (a whole number)")
-    if not number.is_integer():
-        raise ValueError(
-            f"accuracy: {what} must be a class index (a whole number >= 0), got {brief(value)}; "
-            "for a model with one output, threshold its outputs first"
-        )
-    return int(number)

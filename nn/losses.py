@@ -8,9 +8,9 @@
   one target, or a list of Values with one target each.
 
 Bad targets (wrong length, class out of range or not a whole number, not a distribution,
-NaN or inf, too large for a float, a bool, a label outside [0, 1] or {-1, +1}) raise a
-ValueError that names the loss and the operand; a target that is not a number at all (a
-str, None) is a TypeError.
+NaN or inf, too large for a float, a label outside [0, 1] or {-1, +1}) raise a ValueError
+that names the loss and the operand; a target that is not a number at all (a str, None, a
+bool) is a TypeError, as ``autograd.checks`` has it.
 A class index may be any integral-valued real number: 1, 1.0, numpy.int64(1).
 
 A target may also be a Value: its data is checked as a number would be, and it stays an
@@ -30,7 +30,7 @@ from typing import Any
 import autograd
 from autograd import Value
 from autograd.checks import brief as _brief
-from autograd.checks import is_bool, is_real, real
+from autograd.checks import class_index, is_bool, is_real, real
 
 __all__ = [
     "mae",
@@ -77,15 +77,10 @@ def _as_value(x: Any, name: str, what: str) -> Value:
 
 
 def _check_target(t: object, name: str, at: str) -> Value | float:
-    """One target: a number as a float, or a Value whose data is a finite number.
-
-    ``at`` locates it in messages ("", "[2]", " at [0][1]").
-    """
+    """One target: a number as a float, or a Value whose data is a finite number."""
     if isinstance(t, Value):
         real(t.data, name, f"target{at}")
         return t
-    if is_bool(t):
-        raise ValueError(f"{name}: target{at} must be a real number, not a bool ({t!r})")
     return real(t, name, f"target{at}")
 
 
@@ -168,34 +163,6 @@ def _logits(row: object, name: str, where: str) -> list[Value]:
     return out
 
 
-def _class_index(target: object, n: int, name: str, where: str) -> int:
-    """A class index among ``n`` classes: a whole number from 0 to n - 1 (1.0 and 1 alike)."""
-    if is_bool(target):
-        raise ValueError(
-            f"{name}: target{where} must be a class index (0 to {n - 1}) or a list of "
-            f"probabilities, not a bool ({target!r})"
-        )
-    if isinstance(target, numbers.Integral):
-        k = int(target)
-    else:
-        try:
-            t = float(target)  # type: ignore[arg-type]
-        except OverflowError:  # e.g. a huge Fraction: no class index either
-            t = math.inf
-        if not (math.isfinite(t) and t.is_integer()):
-            raise ValueError(
-                f"{name}: target{where} {_brief(target)} is not a class index: "
-                f"expected a whole number from 0 to {n - 1}"
-            )
-        k = int(t)
-    if not 0 <= k < n:
-        raise ValueError(
-            f"{name}: target{where} class index {_brief(k)} is out of range for {n} logits "
-            f"(valid: 0 to {n - 1})"
-        )
-    return k
-
-
 def _probabilities(target: Any, n: int, name: str, where: str) -> list[Value | float]:
     """A probability distribution over ``n`` classes: numbers (or Values) in [0, 1], sum 1."""
     probs = list(target)
@@ -204,12 +171,12 @@ def _probabilities(target: Any, n: int, name: str, where: str) -> list[Value | f
     checked: list[float] = []
     for i, p in enumerate(probs):
         x = p.data if isinstance(p, Value) else p
-        if not (is_bool(x) or is_real(x)):
+        if not is_real(x):
             raise TypeError(
                 f"{name}: target{where}[{i}] must be a probability (a number), "
                 f"got {type(p).__name__} {_brief(p)}"
             )
-        if is_bool(x) or not 0.0 <= x <= 1.0:
+        if not 0.0 <= x <= 1.0:
             raise ValueError(
                 f"{name}: target{where}[{i}] must be a probability in [0, 1], got {_brief(x)}"
             )
@@ -227,9 +194,9 @@ def _cross_entropy_one(logits: list[Value], target: object, name: str, where: st
     # log-sum-exp is one primitive, shifted by the largest logit each time it runs, so
     # logits of +-1000 neither overflow nor vanish, traced or not.
     n = len(logits)
-    if isinstance(target, Value) or is_bool(target) or isinstance(target, numbers.Real):
+    if isinstance(target, (Value, numbers.Real)) or is_bool(target):
         number = target.data if isinstance(target, Value) else target
-        k = _class_index(number, n, name, where)
+        k = class_index(number, name, f"target{where}", n)
         # A Value index stays an operand (a traced class label); select checks it each run.
         index = target if isinstance(target, Value) else k
         return autograd.logsumexp(logits) - autograd.select(index, logits)

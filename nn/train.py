@@ -9,10 +9,10 @@ import numbers
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
-from autograd.checks import brief, integer, is_real, real
+from autograd.checks import brief, integer, is_class_index, real
 from autograd.files import write_atomically
 
 from .data import _SEED_MINIMUM, batches, num_batches
@@ -363,7 +363,7 @@ class _Validation:
             )
         # Accuracy counts classes: it applies to class-index targets (and, as the first
         # prediction tells, a model returning logits).
-        self.classes = all(_is_class_index(y) for y in self.ys)
+        self.classes = all(is_class_index(y) for y in self.ys)
         self.predictor: Predictor | None = None
 
     def record(self, step: _EagerStep | _CompiledStep, history: History) -> None:
@@ -387,14 +387,6 @@ class _Validation:
             fraction = accuracy(predicted, self.ys) if self.classes else None
         history.val_losses.append(value)
         history.val_accuracies.append(fraction)
-
-
-def _is_class_index(target: object) -> bool:
-    """Whether ``target`` is a whole number >= 0 (as ``nn.accuracy`` reads class indices)."""
-    if not is_real(target):
-        return False
-    number = cast(float, target)  # an int, a float or a numpy number, and not a bool
-    return bool(number >= 0 and number % 1 == 0)
 
 
 def _epochs_since_best(history: History) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import pytest
 
-from autograd.checks import brief, integer, real
+from autograd.checks import brief, class_index, integer, is_class_index, real
 
 
 def test_integer_accepts_ints_and_names_the_function_and_operand() -> None:
@@ -33,6 +34,22 @@ def test_real_bounds_and_overflow() -> None:
         real(10**400, "g", "x")
     with pytest.raises(TypeError, match=r"^g: x must be a real number, got str '1'$"):
         real("1", "g", "x")
+
+
+def test_class_index_is_a_whole_number_from_zero() -> None:
+    # One rule for the losses, nn.accuracy and fit's validation: 1, 1.0 and Fraction(2, 2)
+    # alike; a bool or a non-number is a TypeError, any other number a ValueError.
+    assert [class_index(v, "f", "y", 3) for v in (0, 2.0, Fraction(2, 2))] == [0, 2, 1]
+    assert class_index(10**400, "f", "y") == 10**400
+    assert [is_class_index(v) for v in (1, 1.0, 1.5, -1, math.nan, math.inf, True, "1")] == [
+        True, True, False, False, False, False, False, False,
+    ]
+    expected = r"^f: y must be a class index \(a whole number (>= 0|from 0 to 2)\), got "
+    with pytest.raises(TypeError, match=expected + "bool True$"):
+        class_index(True, "f", "y")
+    for bad in (1.5, -1, math.nan, math.inf, 3):
+        with pytest.raises(ValueError, match=expected + re.escape(repr(bad))):
+            class_index(bad, "f", "y", 3)
 
 
 def test_brief_keeps_messages_short() -> None:
