@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "brief",
+    "as_list",
     "is_bool",
     "is_real",
     "real",
@@ -60,6 +61,13 @@ def brief(value: object) -> str:
 
 def _got(value: object) -> str:
     return f"got {type(value).__name__} {brief(value)}"
+
+
+def as_list(items: object, who: str, what: str, expected: str) -> list[Any]:
+    """``items``, any iterable but a str or bytes, as a list; else a TypeError."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"{who}: {what} must be {expected}, got {type(items).__name__}")
+    return list(items)
 
 
 def is_bool(value: object) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.checks import brief, class_index, integer
+from autograd.checks import as_list, brief, class_index, integer
 
 __all__ = ["predict", "Predictor", "accuracy"]
 
@@ -61,9 +61,7 @@ class Predictor:
 
     def __call__(self, xs: Iterable[Any]) -> list[Any]:
         """Each example's class or output, as ``predict`` gives them."""
-        if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
-            raise TypeError(f"predict: xs must be a list of examples, got {type(xs).__name__}")
-        examples = list(xs)
+        examples = as_list(xs, "predict", "xs", "a list of examples")
         if not examples:
             return []
         model = self.model
@@ -107,8 +105,8 @@ def accuracy(predicted: Iterable[Any], targets: Iterable[Any]) -> float:
     the losses accept).  For a model with one output, threshold its outputs first, e.g.
     ``accuracy([int(y > 0.5) for y in predict(model, xs)], ys)``.
     """
-    predicted = _list(predicted, "predicted")
-    targets = _list(targets, "targets")
+    predicted = as_list(predicted, "accuracy", "predicted", "a list of class indices")
+    targets = as_list(targets, "accuracy", "targets", "a list of class indices")
     if len(predicted) != len(targets):
         raise ValueError(
             f"accuracy: predicted has {len(predicted)} entries but targets has {len(targets)}"
@@ -143,11 +141,3 @@ def _returns_logits(output: object) -> bool:
 def _argmax(row: Sequence[Any]) -> int:
     """The index of the largest entry, the first on ties."""
     return max(range(len(row)), key=row.__getitem__)
-
-
-def _list(items: object, what: str) -> list[Any]:
-    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        raise TypeError(
-            f"accuracy: {what} must be a list of class indices, got {type(items).__name__}"
-        )
-    return list(items)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import numbers
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
-from autograd.checks import brief, integer, is_class_index, real
+from autograd.checks import as_list, brief, integer, is_class_index, numeric_array, real
 from autograd.files import write_atomically
 
 from .data import _SEED_MINIMUM, batches, num_batches
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["History", "NonFiniteLossError", "fit"]
+
+# What compiled=True needs xs and ys to be (they become float arrays, checked once).
+_EXAMPLES = "a list with one item (number or list) per example"
 
 
 class NonFiniteLossError(FloatingPointError, ValueError):
@@ -339,13 +341,10 @@ class _Validation:
                 f"fit: validation must be a pair (xs, ys), got {type(validation).__name__} "
                 f"{brief(validation)}"
             )
-        for what, part in zip(("xs", "ys"), validation):
-            if isinstance(part, (str, bytes)) or not isinstance(part, Iterable):
-                raise TypeError(
-                    f"fit: validation {what} must be a list with one item per example, "
-                    f"got {type(part).__name__}"
-                )
-        self.xs, self.ys = (list(part) for part in validation)
+        self.xs, self.ys = (
+            as_list(part, "fit", f"validation {what}", "a list with one item per example")
+            for what, part in zip(("xs", "ys"), validation)
+        )
         if len(self.xs) != len(self.ys) or not self.xs:
             raise ValueError(
                 f"fit: validation xs has {len(self.xs)} examples and ys {len(self.ys)}: "
@@ -354,12 +353,9 @@ class _Validation:
         self.compiled = compiled
         self.data: tuple[Any, Any] = (self.xs, self.ys)  # what the step's mean_loss takes
         if compiled:  # the replay takes arrays: check and convert them once, before training
-            from autograd.checks import numeric_array
-
-            expected = "a list with one item (number or list) per example"
             self.data = (
-                numeric_array(self.xs, "fit", "validation xs", expected),
-                numeric_array(self.ys, "fit", "validation ys", expected),
+                numeric_array(self.xs, "fit", "validation xs", _EXAMPLES),
+                numeric_array(self.ys, "fit", "validation ys", _EXAMPLES),
             )
         # Accuracy counts classes: it applies to class-index targets (and, as the first
         # prediction tells, a model returning logits).
@@ -412,11 +408,7 @@ def _progress_bar(n: int, batch_size: int, epochs: int | None, max_updates: int 
 def _loss_and_gradient(
     step: _EagerStep | _CompiledStep, index: list[int], history: History
 ) -> float:
-    """Run one step on one batch; its errors are translated by ``_errors_named``.
-
-    Errors name the update, 1-based and as ``history.updates`` (the updates done before it),
-    and the phase.  A non-finite loss is a NonFiniteLossError.
-    """
+    """One batch's loss and gradient; errors name the update and the phase (``_errors_named``)."""
     where = _where(history)
     with _errors_named(lambda: f"{where}, {step.phase}"), _collector_paused():
         value = step.loss(index)
@@ -563,19 +555,6 @@ to see a sum that should be a mean, or a branch frozen by the trace, while each 
 example costs about what a whole compiled batch does."""
 
 
-def _frozen(target: Any) -> Any:
-    """A hashable key for a target: numbers by value (1 and 1.0 alike), lists as tuples."""
-    if isinstance(target, (list, tuple)):
-        return tuple(_frozen(t) for t in target)
-    if isinstance(target, numbers.Real) and not isinstance(target, bool):
-        return float(target)
-    try:
-        hash(target)
-    except TypeError:
-        return repr(target)
-    return target
-
-
 class _CompiledStep(_Step):
     """The per-example loss traced once by ``autograd.compile`` and replayed on each batch.
 
@@ -587,19 +566,12 @@ class _CompiledStep(_Step):
 
     phase = "compiled loss"
 
-    def __init__(
-        self,
-        model: Callable[[Any], Any],
-        xs: Sequence[Any],
-        ys: Sequence[Any],
-        loss: Callable[[list[Any], list[Any]], Value],
-        optimizer: Optimizer,
-    ) -> None:
+    def __init__(self, *args: Any) -> None:
         import numpy as np  # only when compiled=True
 
-        super().__init__(model, xs, ys, loss, optimizer)
-        self.data = np.array([p.data for p in optimizer.params], dtype=np.float64)
-        self.grad = np.array([p.grad for p in optimizer.params], dtype=np.float64)
+        super().__init__(*args)
+        self.data = np.array([p.data for p in self.optimizer.params], dtype=np.float64)
+        self.grad = np.array([p.grad for p in self.optimizer.params], dtype=np.float64)
         self.traced: Any = None  # the Compiled step, made by the first batch
         self.inputs: list[Any] = []  # xs and ys as arrays, checked once
         # The traced graph reads its parameters in its own order.  Usually that is the
@@ -653,10 +625,9 @@ class _CompiledStep(_Step):
         import numpy as np
 
         from autograd import compile as trace
-        from autograd.checks import numeric_array
 
         self.inputs = [
-            numeric_array(data, "fit", what, "a list with one item (number or list) per example")
+            numeric_array(data, "fit", what, _EXAMPLES)
             for data, what in ((self.xs, "xs"), (self.ys, "ys"))
         ]
         self._check_targets()
@@ -701,18 +672,17 @@ class _CompiledStep(_Step):
         So they run here, on one prediction (the first example's) paired with each distinct
         target: a bad target raises the loss's own error, naming it in ``ys``.
         """
-        import autograd
+        import numpy as np
 
-        first: dict[Any, int] = {}
-        for i, y in enumerate(self.ys):
-            first.setdefault(_frozen(y), i)
-        with autograd.no_grad():
+        # Distinct as numbers (1 and 1.0 alike), each where it first occurs.
+        distinct = sorted(np.unique(self.inputs[1], axis=0, return_index=True)[1].tolist())
+        with no_grad():
             prediction = self.model(self.xs[0])
-            targets = [self.ys[i] for i in first.values()]
+            targets = [self.ys[i] for i in distinct]
             try:
                 self.loss_fn([prediction] * len(targets), targets)
             except (ValueError, TypeError):  # say which target: try them one by one
-                for i in first.values():
+                for i in distinct:
                     try:
                         self.loss_fn([prediction], [self.ys[i]])
                     except (ValueError, TypeError) as error:
@@ -721,12 +691,8 @@ class _CompiledStep(_Step):
 
     def _check(self, index: list[int]) -> None:
         """Compare the compiled loss with the eager engine's on a few examples."""
-        import autograd
-
-        xs, ys = (array[index] for array in self.inputs)
-        losses = self.traced(xs, ys)
-        compiled = sum(losses) / len(losses)
-        with autograd.no_grad():
+        compiled = self.mean_loss(*(array[index] for array in self.inputs))
+        with no_grad():
             eager = self.loss_fn(
                 [self.model(self.xs[i]) for i in index], [self.ys[i] for i in index]
             )

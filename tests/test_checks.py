@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from autograd.checks import brief, class_index, integer, is_class_index, real
+from autograd.checks import as_list, brief, class_index, integer, is_class_index, real
 
 
 def test_integer_accepts_ints_and_names_the_function_and_operand() -> None:
@@ -50,6 +50,12 @@ def test_class_index_is_a_whole_number_from_zero() -> None:
     for bad in (1.5, -1, math.nan, math.inf, 3):
         with pytest.raises(ValueError, match=expected + re.escape(repr(bad))):
             class_index(bad, "f", "y", 3)
+
+
+def test_as_list_takes_any_iterable_but_text() -> None:
+    assert as_list(iter((1, 2)), "f", "xs", "a list") == [1, 2]
+    with pytest.raises(TypeError, match=r"^f: xs must be a list, got str$"):
+        as_list("12", "f", "xs", "a list")
 
 
 def test_brief_keeps_messages_short() -> None:
