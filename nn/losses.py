@@ -78,10 +78,8 @@ def _as_value(x: Any, name: str, what: str) -> Value:
 
 def _check_target(t: object, name: str, at: str) -> Value | float:
     """One target: a number as a float, or a Value whose data is a finite number."""
-    if isinstance(t, Value):
-        real(t.data, name, f"target{at}")
-        return t
-    return real(t, name, f"target{at}")
+    number = real(t.data if isinstance(t, Value) else t, name, f"target{at}")
+    return t if isinstance(t, Value) else number
 
 
 def _number(t: Value | float) -> float:
@@ -116,10 +114,7 @@ def _single_value_with_sequence(target: Any, name: str, at: str) -> ValueError:
 
 
 def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Value, Value | float]]:
-    """Flatten (nested) ``pred`` and ``target`` in step, checking that their shapes agree.
-
-    A target is a number, or a Value (used as it is).
-    """
+    """Flatten (nested) ``pred`` and ``target`` in step, checking that their shapes agree."""
     at = f" at {where}" if where else ""
     if _is_scalar(pred):
         if _is_sequence(target):
@@ -152,14 +147,11 @@ def _logits(row: object, name: str, where: str) -> list[Value]:
         raise ValueError(f"{name}: logits{where} is empty")
     out = []
     for i, v in enumerate(items):
-        if isinstance(v, Value):
-            out.append(v)
-        elif is_real(v):
-            out.append(Value(real(v, name, f"logits{where}[{i}]", finite=False)))
-        else:
+        if not _is_scalar(v):
             raise TypeError(
                 f"{name}: logits{where}[{i}] must be a Value or a number, got {type(v).__name__}"
             )
+        out.append(_as_value(v, name, f"logits{where}[{i}]"))
     return out
 
 
