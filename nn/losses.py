@@ -89,6 +89,10 @@ def _number(t: Value | float) -> float:
 
 def _split(pred: Any, target: Any, name: str, at: str) -> list[tuple[Any, Any]]:
     """The elements of a sequence ``pred`` paired with those of ``target``, of equal length."""
+    if _is_scalar(pred):  # then target is a sequence: a single value cannot pair with it
+        raise ValueError(
+            f"{name}: pred{at} is a single value but target{at} is a sequence of {len(target)}"
+        )
     if not _is_sequence(pred):
         raise TypeError(
             f"{name}: pred{at} must be a Value or a list of Values, got {type(pred).__name__}"
@@ -106,19 +110,10 @@ def _split(pred: Any, target: Any, name: str, at: str) -> list[tuple[Any, Any]]:
     return list(zip(pred, target))
 
 
-def _single_value_with_sequence(target: Any, name: str, at: str) -> ValueError:
-    """The error for a single prediction whose target is a sequence."""
-    return ValueError(
-        f"{name}: pred{at} is a single value but target{at} is a sequence of {len(target)}"
-    )
-
-
 def _pairs(pred: Any, target: Any, name: str, where: str = "") -> list[tuple[Value, Value | float]]:
     """Flatten (nested) ``pred`` and ``target`` in step, checking that their shapes agree."""
     at = f" at {where}" if where else ""
-    if _is_scalar(pred):
-        if _is_sequence(target):
-            raise _single_value_with_sequence(target, name, at)
+    if _is_scalar(pred) and not _is_sequence(target):
         return [(_as_value(pred, name, f"pred{at}"), _check_target(target, name, at))]
     pairs: list[tuple[Value, Value | float]] = []
     for i, (p, t) in enumerate(_split(pred, target, name, at)):
@@ -243,9 +238,7 @@ def _binary_pairs(pred: Any, target: Any, name: str) -> list[tuple[Value, Value 
 
     Each pair comes with what locates it in messages: "" for a single value, "[i]" in a list.
     """
-    if _is_scalar(pred):
-        if _is_sequence(target):
-            raise _single_value_with_sequence(target, name, "")
+    if _is_scalar(pred) and not _is_sequence(target):
         items, where = [(pred, target)], [""]
     else:
         items = _split(pred, target, name, "")

@@ -225,7 +225,7 @@ def fit(
         grad_tol = real(grad_tol, "fit", "grad_tol", minimum=0)
     if epochs is None and max_updates is None and grad_tol is None:
         raise ValueError("fit: give at least one stopping rule: epochs, max_updates or grad_tol")
-    checked = None if validation is None else _Validation(validation, compiled)
+    checked = None if validation is None else _Validation(validation, model, compiled)
     if patience is not None:
         if checked is None:
             raise TypeError(
@@ -335,7 +335,7 @@ def _run_user_code(
 class _Validation:
     """The validation set, checked, and its loss and accuracy recorded after each epoch."""
 
-    def __init__(self, validation: object, compiled: bool) -> None:
+    def __init__(self, validation: object, model: Callable[[Any], Any], compiled: bool) -> None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError(
                 f"fit: validation must be a pair (xs, ys), got {type(validation).__name__} "
@@ -350,7 +350,6 @@ class _Validation:
                 f"fit: validation xs has {len(self.xs)} examples and ys {len(self.ys)}: "
                 "they need the same number, at least one"
             )
-        self.compiled = compiled
         self.data: tuple[Any, Any] = (self.xs, self.ys)  # what the step's mean_loss takes
         if compiled:  # the replay takes arrays: check and convert them once, before training
             self.data = (
@@ -360,7 +359,7 @@ class _Validation:
         # Accuracy counts classes: it applies to class-index targets (and, as the first
         # prediction tells, a model returning logits).
         self.classes = all(is_class_index(y) for y in self.ys)
-        self.predictor: Predictor | None = None
+        self.predictor = Predictor(model, compiled=compiled)  # compiled, it traces once
 
     def record(self, step: _EagerStep | _CompiledStep, history: History) -> None:
         """Append the validation loss and accuracy of the parameters after this epoch."""
@@ -374,8 +373,6 @@ class _Validation:
                 )
         fraction = None
         if self.classes:
-            if self.predictor is None:  # made once: compiled, it traces the model once
-                self.predictor = Predictor(step.model, compiled=self.compiled)
             with _errors_named(lambda: f"{where}, predicting"):
                 predicted = self.predictor(self.xs)
             # predict gives class indices (ints) for logits, a float for a single output.
