@@ -40,11 +40,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Array", "Kernel", "KERNELS", "LAYER", "reduce_to", "sequential_sum"]
+__all__ = ["Array", "Kernel", "KERNELS", "LAYER", "reduce_to", "sequential_sum", "unary"]
 
 Array = npt.NDArray[np.float64]
 Wanted = tuple[bool, ...]
 Partials = tuple["Array | None", ...]
+_SCALAR, _PAIR, _VECTOR = (False,), (False, False), (True,)
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,7 @@ def sequential_sum(terms: Array) -> Array:
     return total
 
 
-def _partial(g: Array, local: Any, shape: tuple[int, ...]) -> Array:
-    return reduce_to(g * local, shape)
-
-
 # --- binary ------------------------------------------------------------------------------
-
-
-def _add_forward(a: Array, b: Array) -> Array:
-    return a + b
 
 
 def _add_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
@@ -133,19 +126,11 @@ def _add_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> P
     )
 
 
-def _mul_forward(a: Array, b: Array) -> Array:
-    return a * b
-
-
 def _mul_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
     return (
-        _partial(g, b, a.shape) if wanted[0] else None,
-        _partial(g, a, b.shape) if wanted[1] else None,
+        reduce_to(g * b, a.shape) if wanted[0] else None,
+        reduce_to(g * a, b.shape) if wanted[1] else None,
     )
-
-
-def _pow_forward(a: Array, b: Array) -> Array:
-    return np.power(a, b)
 
 
 def _pow_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> Partials:
@@ -169,31 +154,21 @@ def _pow_backward(g: Array, out: Array, a: Array, b: Array, wanted: Wanted) -> P
 
 # --- unary -------------------------------------------------------------------------------
 
-
-def _exp_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (_partial(g, out, a.shape),)
+_Chain = Callable[[Array, Array, Array], Any]  # (g, out, a) -> g times the local derivative
 
 
-def _log_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (reduce_to(g / a, a.shape),)
+def unary(name: str, forward: Callable[..., Array], chain: _Chain) -> Kernel:
+    """A kernel of one scalar operand, whose backward is ``chain(g, out, a)``."""
+
+    def backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+        return (reduce_to(chain(g, out, a), a.shape),)
+
+    return Kernel(name, _SCALAR, forward, backward)
 
 
-def _sqrt_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
+def _sqrt_chain(g: Array, out: Array, a: Array) -> Array:
     zero = out == 0  # an infinite slope: undefined, as in the eager engine
-    d = g / (2 * np.where(zero, 1.0, out))
-    return (reduce_to(np.where(zero, np.nan, d), a.shape),)
-
-
-def _sin_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (_partial(g, np.cos(a), a.shape),)
-
-
-def _cos_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (_partial(-g, np.sin(a), a.shape),)
-
-
-def _tanh_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (_partial(g, 1 - out * out, a.shape),)
+    return np.where(zero, np.nan, g / (2 * np.where(zero, 1.0, out)))
 
 
 def _sigmoid_forward(a: Array) -> Array:
@@ -203,39 +178,19 @@ def _sigmoid_forward(a: Array) -> Array:
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _sigmoid_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (reduce_to(g * out * (1 - out), a.shape),)
-
-
 def _relu_forward(a: Array) -> Array:
     return np.where(a > 0, a, 0.0)  # as eager: -0.0 gives 0.0
 
 
-def _relu_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    # A 0/1 factor rather than np.where, so an inf or NaN gradient is not silently dropped
-    # (eager multiplies by 0.0 too); relu'(0) = 0.
-    return (_partial(g, a > 0, a.shape),)
-
-
-def _abs_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    return (_partial(g, np.sign(a), a.shape),)  # sign(0) = 0: abs'(0) = 0
-
-
 def _hard_sigmoid_forward(a: Array) -> Array:
-    out: Array = np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0
-    return out
+    return np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0
 
 
-def _hard_sigmoid_backward(g: Array, out: Array, a: Array, wanted: Wanted) -> Partials:
-    slope = np.where((a > -3.0) & (a < 3.0), 1.0 / 6.0, 0.0)  # 0 at the corners ±3
-    return (_partial(g, slope, a.shape),)
+def _hard_sigmoid_chain(g: Array, out: Array, a: Array) -> Array:
+    return g * np.where((a > -3.0) & (a < 3.0), 1.0 / 6.0, 0.0)  # 0 at the corners ±3
 
 
 # --- n-ary ------------------------------------------------------------------------------
-
-
-def _sum_forward(terms: Array) -> Array:
-    return sequential_sum(terms)
 
 
 def _sum_backward(g: Array, out: Array, terms: Array, wanted: Wanted) -> Partials:
@@ -265,13 +220,9 @@ def _layer_forward(ws: Array, xs: Array) -> Array:
 
 
 def _dot_partial(g: Array, other: Array, shape: tuple[int, ...]) -> Array:
-    """g * other reduced to ``shape``, as one matrix product where the layout allows.
-
-    The two layouts of a layer of neurons: weights the same for every example (shape
-    (k, n, 1)) against inputs shared by every neuron (shape (1, n, B)).  The weights'
-    gradient sums over the batch, the inputs' over the neurons: both are matrix products,
-    summed in BLAS's order rather than left to right (gradients need no particular order).
-    """
+    """g * other reduced to ``shape``: in a layer's layout (``_layer_forward``) one matrix
+    product, over the batch for the weights, over the neurons for the inputs, in BLAS's
+    order (gradients need no particular order)."""
     rows, width = g.shape
     k, _, w = shape
     partial: Array
@@ -323,31 +274,30 @@ def _select_backward(g: Array, out: Array, index: Array, values: Array, wanted: 
     n = values.shape[1]
     chosen = np.arange(n)[None, :, None] == _select_positions(index, n)[0][:, None, :]
     return (
-        _partial(g, 0.0, index.shape) if wanted[0] else None,
+        reduce_to(g * 0.0, index.shape) if wanted[0] else None,
         reduce_to(g[:, None, :] * chosen, values.shape) if wanted[1] else None,
     )
-
-
-_SCALAR, _PAIR, _VECTOR = (False,), (False, False), (True,)
 
 
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in (
-        Kernel("add", _PAIR, _add_forward, _add_backward, ("left", "right")),
-        Kernel("mul", _PAIR, _mul_forward, _mul_backward, ("left", "right")),
-        Kernel("pow", _PAIR, _pow_forward, _pow_backward, ("base", "exponent")),
-        Kernel("exp", _SCALAR, np.exp, _exp_backward),
-        Kernel("log", _SCALAR, np.log, _log_backward),
-        Kernel("sqrt", _SCALAR, np.sqrt, _sqrt_backward),
-        Kernel("sin", _SCALAR, np.sin, _sin_backward),
-        Kernel("cos", _SCALAR, np.cos, _cos_backward),
-        Kernel("tanh", _SCALAR, np.tanh, _tanh_backward),
-        Kernel("sigmoid", _SCALAR, _sigmoid_forward, _sigmoid_backward),
-        Kernel("relu", _SCALAR, _relu_forward, _relu_backward),
-        Kernel("abs", _SCALAR, np.abs, _abs_backward),
-        Kernel("hard_sigmoid", _SCALAR, _hard_sigmoid_forward, _hard_sigmoid_backward),
-        Kernel("sum", _VECTOR, _sum_forward, _sum_backward, ("terms",)),
+        Kernel("add", _PAIR, np.add, _add_backward, ("left", "right")),
+        Kernel("mul", _PAIR, np.multiply, _mul_backward, ("left", "right")),
+        Kernel("pow", _PAIR, np.power, _pow_backward, ("base", "exponent")),
+        unary("exp", np.exp, lambda g, out, a: g * out),
+        unary("log", np.log, lambda g, out, a: g / a),
+        unary("sqrt", np.sqrt, _sqrt_chain),
+        unary("sin", np.sin, lambda g, out, a: g * np.cos(a)),
+        unary("cos", np.cos, lambda g, out, a: -g * np.sin(a)),
+        unary("tanh", np.tanh, lambda g, out, a: g * (1 - out * out)),
+        unary("sigmoid", _sigmoid_forward, lambda g, out, a: g * out * (1 - out)),
+        # A 0/1 factor rather than np.where, so an inf or NaN gradient is not silently
+        # dropped (eager multiplies by 0.0 too); relu'(0) = 0, and abs'(0) = sign(0) = 0.
+        unary("relu", _relu_forward, lambda g, out, a: g * (a > 0)),
+        unary("abs", np.abs, lambda g, out, a: g * np.sign(a)),
+        unary("hard_sigmoid", _hard_sigmoid_forward, _hard_sigmoid_chain),
+        Kernel("sum", _VECTOR, sequential_sum, _sum_backward, ("terms",)),
         Kernel("dot", (True, True), _dot_forward, _dot_backward, ("ws", "xs")),
         Kernel("logsumexp", _VECTOR, _logsumexp_forward, _logsumexp_backward, ("terms",)),
         Kernel(
