@@ -37,7 +37,7 @@ import numpy as np
 from ..engine import Value
 from ..primitives import PRIMITIVES, Undefined, result_error
 from .graph import CONSTANT, PARAMETER, PLACEHOLDER, Graph, Node
-from .kernels import KERNELS, LAYER, Array, Kernel, reduce_to
+from .kernels import KERNELS, LAYER, Array, Kernel, unary
 
 __all__ = ["Strategy", "Program", "schedule"]
 
@@ -68,52 +68,46 @@ class Strategy:
     matmul: bool = True
 
 
-def _copy_forward(a: Array) -> Array:
+def _copy(a: Array) -> Array:
     return a
 
 
-def _copy_backward(g: Array, out: Array, a: Array, wanted: tuple[bool, ...]) -> tuple[Array]:
-    return (reduce_to(g, a.shape),)
-
-
 # Puts fixed values into per-example rows where an operand block mixes both kinds.
-_BROADCAST = Kernel("broadcast", (False,), _copy_forward, _copy_backward)
+_BROADCAST = unary("broadcast", _copy, lambda g, out, a: g)
+
+_Index = slice | np.ndarray[Any, Any]  # rows of a buffer
 
 
-def _is_range(rows: np.ndarray[Any, Any]) -> bool:
-    return bool(rows.size) and bool((rows == np.arange(rows[0], rows[0] + rows.size)).all())
+def _index(rows: np.ndarray[Any, Any]) -> _Index:
+    """Consecutive rows as a slice (indexing with it gives a view), others as they are."""
+    if rows.size and (rows == np.arange(rows[0], rows[0] + rows.size)).all():
+        return slice(int(rows[0]), int(rows[0]) + rows.size)
+    return rows
 
 
 class _Scatter:
     """Adds a (rows, W) array of gradient contributions into given rows of a buffer."""
 
-    __slots__ = ("mode", "rows", "start", "stop", "order", "starts", "unique")
+    __slots__ = ("mode", "rows", "index", "order", "starts")
+    index: _Index
 
     def __init__(self, rows: np.ndarray[Any, Any], fast: bool) -> None:
-        self.rows = rows
-        self.start = self.stop = 0
-        self.order = self.starts = self.unique = rows
-        if not fast:
-            self.mode = "add.at"
-        elif _is_range(rows):
-            self.mode, self.start, self.stop = "slice", int(rows[0]), int(rows[0]) + rows.size
-        elif np.unique(rows).size == rows.size:
-            self.mode = "unique"
-        else:  # repeated rows: sum each row's contributions first, in one sorted pass
+        self.mode, self.rows = "add.at", rows
+        self.index = self.order = self.starts = rows
+        if fast and np.unique(rows).size == rows.size:
+            self.mode, self.index = "+=", _index(rows)
+        elif fast:  # repeated rows: sum each row's contributions first, in one sorted pass
             self.mode = "sorted"
             self.order = np.argsort(rows, kind="stable")
             ordered = rows[self.order]
             self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-            self.unique = ordered[self.starts]
+            self.index = ordered[self.starts]
 
     def add(self, buffer: Array, c: Array) -> None:
-        mode = self.mode
-        if mode == "slice":
-            buffer[self.start : self.stop] += c
-        elif mode == "unique":
-            buffer[self.rows] += c
-        elif mode == "sorted":
-            buffer[self.unique] += np.add.reduceat(c[self.order], self.starts, axis=0)
+        if self.mode == "+=":
+            buffer[self.index] += c
+        elif self.mode == "sorted":
+            buffer[self.index] += np.add.reduceat(c[self.order], self.starts, axis=0)
         else:
             np.add.at(buffer, self.rows, c)
 
@@ -121,81 +115,56 @@ class _Scatter:
 class _Read:
     """How one operand block is read from a buffer, and how its gradient is added back."""
 
-    __slots__ = ("buffer", "mode", "rows", "shape", "start", "stop", "scatter")
+    __slots__ = ("buffer", "mode", "index", "shape", "scatter")
 
     def __init__(self, buffer: int, rows: np.ndarray[Any, Any], strategy: Strategy) -> None:
-        self.buffer = buffer
-        self.shape = rows.shape  # (k,) or (k, n)
-        self.start = self.stop = 0
+        self.buffer = buffer  # rows: (k,) for a scalar block, (k, n) for a vector block
+        self.shape: tuple[int, ...] | None = None  # reshape the indexed rows to it, if set
         flat = rows.reshape(-1)
-        shared = rows.shape[0] > 1 and bool((rows == rows[:1]).all())
-        if strategy.patterns and _is_range(flat):
-            self.mode, self.rows = "slice", flat
-            self.start, self.stop = int(flat[0]), int(flat[0]) + flat.size
-        elif strategy.patterns and shared:
-            self.mode, self.rows = "shared", rows[0].reshape(-1)
-            if _is_range(self.rows):
-                self.mode = "shared slice"
-                self.start, self.stop = int(self.rows[0]), int(self.rows[0]) + self.rows.size
+        self.index = _index(flat) if strategy.patterns else rows
+        if isinstance(self.index, slice):  # consecutive rows: a view
+            self.mode = "slice"
+            if rows.ndim == 2:
+                self.shape = (*rows.shape, -1)
+        elif strategy.patterns and rows.shape[0] > 1 and (rows == rows[:1]).all():
+            flat = rows[0].reshape(-1)  # one row of n operands for all k nodes: (1, n, W)
+            self.index = _index(flat)
+            self.mode = "shared slice" if isinstance(self.index, slice) else "shared"
+            if rows.ndim == 2:
+                self.shape = (1, flat.size, -1)
         else:
-            self.mode, self.rows = "gather", rows
-        self.scatter = _Scatter(self.rows.reshape(-1), strategy.fast_scatter)
+            self.mode, self.index = "gather", rows
+        self.scatter = _Scatter(flat, strategy.fast_scatter)
 
     def gather(self, values: list[Array]) -> Array:
-        buffer = values[self.buffer]
-        mode = self.mode
-        block: Array
-        if mode == "slice":  # consecutive rows: a view
-            block = buffer[self.start : self.stop]
-            if len(self.shape) == 2:
-                block = block.reshape(*self.shape, -1)
-        elif mode == "shared slice":  # one row of n operands for all k nodes: (1, n, W)
-            block = buffer[self.start : self.stop]
-            if len(self.shape) == 2:
-                block = block[None]
-        elif mode == "shared":
-            block = buffer[self.rows]
-            if len(self.shape) == 2:
-                block = block[None]
-        else:
-            block = buffer[self.rows]
-        return block
+        block: Array = values[self.buffer][self.index]
+        return block if self.shape is None else block.reshape(self.shape)
 
     def add_gradient(self, grads: list[Array], c: Array) -> None:
         self.scatter.add(grads[self.buffer], c.reshape(-1, c.shape[-1]))
 
 
+@dataclass(slots=True)
 class _Step:
     """One kernel call for a group of nodes: reads its operand blocks, writes k rows."""
 
-    __slots__ = ("kernel", "out", "start", "stop", "reads", "wanted", "nodes")
-
-    def __init__(
-        self,
-        kernel: Kernel,
-        out: int,
-        start: int,
-        reads: list[_Read],
-        wanted: tuple[bool, ...],
-        nodes: list[int],
-    ) -> None:
-        self.kernel = kernel
-        self.out = out  # the buffer its results go to
-        self.start, self.stop = start, start + len(nodes)  # and their rows there
-        self.reads = reads
-        self.wanted = wanted  # which operand blocks need a gradient
-        self.nodes = nodes
+    kernel: Kernel
+    out: int  # the buffer its results go to
+    rows: slice  # and their rows there
+    reads: list[_Read]
+    wanted: tuple[bool, ...]  # which operand blocks need a gradient
+    nodes: list[int]
 
     def forward(self, values: list[Array]) -> tuple[Array, ...]:
         operands = tuple(read.gather(values) for read in self.reads)
-        values[self.out][self.start : self.stop] = self.kernel.forward(*operands)
+        values[self.out][self.rows] = self.kernel.forward(*operands)
         return operands
 
     def backward(
         self, values: list[Array], grads: list[Array], operands: tuple[Array, ...]
     ) -> None:
-        g = grads[self.out][self.start : self.stop]
-        out = values[self.out][self.start : self.stop]
+        g = grads[self.out][self.rows]
+        out = values[self.out][self.rows]
         partials = self.kernel.backward(g, out, *operands, wanted=self.wanted)
         for read, c in zip(self.reads, partials):
             if c is not None:
@@ -217,7 +186,6 @@ class Program:
     constants: Array  # the fixed buffer's next rows
     fixed_rows: int
     varying_rows: int
-    n_placeholders: int
     outputs: list[tuple[int, int]]  # (buffer, row) of each output
 
     def forward(
@@ -251,7 +219,7 @@ class Program:
                 except FloatingPointError:
                     raise self._forward_error(values, i) or self._unexplained(step) from None
                 if (check_all and step.kernel is not _BROADCAST) or step.kernel.checked:
-                    result = values[step.out][step.start : step.stop]
+                    result = values[step.out][step.rows]
                     error = None if np.isfinite(result).all() else self._forward_error(values, i)
                     if error is not None:
                         raise error
@@ -267,10 +235,7 @@ class Program:
 
     def backward(self, values: list[Array], saved: list[tuple[Array, ...]], seed: float) -> Array:
         """d (seed * Σ output over the batch) / d parameter, for every parameter."""
-        grads = [np.zeros_like(values[_VARYING]), np.zeros_like(values[_FIXED])]
-        ((buffer, row),) = self.outputs
-        width = values[_VARYING].shape[1]
-        grads[buffer][row] += seed if buffer == _VARYING else seed * width
+        grads = self._seeded(values, seed)
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
                 for i in self.backward_steps:
@@ -281,6 +246,13 @@ class Program:
         if not np.isfinite(result).all():
             raise self._backward_error(values, saved, seed)
         return result
+
+    def _seeded(self, values: list[Array], seed: float) -> list[Array]:
+        """The gradient buffers, zero but for the output's: seed, once per example."""
+        grads = [np.zeros_like(values[_VARYING]), np.zeros_like(values[_FIXED])]
+        ((buffer, row),) = self.outputs
+        grads[buffer][row] += seed if buffer == _VARYING else seed * values[_VARYING].shape[1]
+        return grads
 
     # --- errors: rerun the failed pass, now checking each step, to say where and why -------
 
@@ -325,13 +297,11 @@ class Program:
     def _backward_error(
         self, values: list[Array], saved: list[tuple[Array, ...]], seed: float
     ) -> Exception:
-        grads = [np.zeros_like(values[_VARYING]), np.zeros_like(values[_FIXED])]
-        ((buffer, row),) = self.outputs
-        grads[buffer][row] += seed if buffer == _VARYING else seed * values[_VARYING].shape[1]
+        grads = self._seeded(values, seed)
         with np.errstate(all="ignore"):
             for i in self.backward_steps:
                 step = self.steps[i]
-                g = grads[step.out][step.start : step.stop]
+                g = grads[step.out][step.rows]
                 if np.isfinite(g).all():
                     culprit = self._culprit(step, g, values, saved[i])
                     if culprit is not None:
@@ -350,7 +320,7 @@ class Program:
         full = tuple(
             np.broadcast_to(block, (rows, *block.shape[1:-1], width)) for block in operands
         )
-        out = values[step.out][step.start : step.stop]
+        out = values[step.out][step.rows]
         partials = step.kernel.backward(g, out, *full, wanted=step.wanted)
         for index, c in enumerate(partials):
             if c is None or np.isfinite(c).all():
@@ -467,28 +437,22 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
     constants = [j for j in first_use if nodes[j].op == CONSTANT]
     for j in [*parameters, *constants]:
         fixed_row[j] = len(fixed_row)
-    varying_row: dict[int, int] = {}
-    for j, node in enumerate(nodes):
-        if node.op == PLACEHOLDER:
-            varying_row[j] = node.index
+    varying_row = {j: node.index for j, node in enumerate(nodes) if node.op == PLACEHOLDER}
     n_placeholders = graph.n_placeholders
     copy_rows = {j: n_placeholders + r for r, j in enumerate(copied)}
     varying_row.update(copy_rows)
     next_row = [n_placeholders + len(copy_rows), len(fixed_row)]
-    starts = []
+    spans = []  # each step's rows in its buffer
     for members in ordered:
-        buffer = home[members[0]]
-        starts.append(next_row[buffer])
-        rows = varying_row if buffer == _VARYING else fixed_row
-        for i in members:
-            rows[i] = next_row[buffer]
-            next_row[buffer] += 1
+        buffer, start = home[members[0]], next_row[home[members[0]]]
+        table = varying_row if buffer == _VARYING else fixed_row
+        table.update((i, start + r) for r, i in enumerate(members))
+        next_row[buffer] += len(members)
+        spans.append(slice(start, next_row[buffer]))
 
     live = [node.live for node in nodes]
 
-    def make_step(
-        members: list[int], layer: bool, step_modes: list[int], start: int
-    ) -> _Step:
+    def make_step(members: list[int], layer: bool, step_modes: list[int], span: slice) -> _Step:
         kernel = LAYER if layer else KERNELS[nodes[members[0]].op]
         reads, wanted = [], []
         for b, mode in enumerate(step_modes):
@@ -498,18 +462,19 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
                 rows = rows[:, 0]  # one operand per node: shape (k,)
             reads.append(_Read(mode, rows, strategy))
             wanted.append(any(live[j] for i in members for j in _blocks(nodes[i])[b]))
-        return _Step(kernel, home[members[0]], start, reads, tuple(wanted), members)
+        return _Step(kernel, home[members[0]], span, reads, tuple(wanted), members)
 
     made = [
-        make_step(members, layer, step_modes, start)
-        for (members, layer), step_modes, start in zip(grouped, modes, starts)
+        make_step(members, layer, step_modes, span)
+        for (members, layer), step_modes, span in zip(grouped, modes, spans)
     ]
     steps = [step for step in made if step.out == _FIXED]
     if copy_rows:  # after the fixed steps (it may copy their results), before any use
         sources = np.array([fixed_row[j] for j in copy_rows])
         read = _Read(_FIXED, sources, strategy)
         wanted = (any(live[j] for j in copy_rows),)
-        steps.append(_Step(_BROADCAST, _VARYING, n_placeholders, [read], wanted, [*copy_rows]))
+        span = slice(n_placeholders, n_placeholders + len(copy_rows))
+        steps.append(_Step(_BROADCAST, _VARYING, span, [read], wanted, [*copy_rows]))
     steps += [step for step in made if step.out == _VARYING]
     backward_steps = [i for i in reversed(range(len(steps))) if any(steps[i].wanted)]
 
@@ -524,7 +489,6 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
         constants=np.array([nodes[j].value for j in constants], dtype=np.float64),
         fixed_rows=next_row[_FIXED],
         varying_rows=next_row[_VARYING],
-        n_placeholders=n_placeholders,
         outputs=outputs,
     )
 
