@@ -27,6 +27,7 @@ larger steps:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -196,16 +197,6 @@ def trace(
     return _reachable(graph)
 
 
-def _use_counts(graph: Graph) -> list[int]:
-    uses = [0] * len(graph.nodes)
-    for node in graph.nodes:
-        for i in node.operands:
-            uses[i] += 1
-    for i in graph.outputs:
-        uses[i] += 1
-    return uses
-
-
 def _merge_sums(graph: Graph, one: int) -> None:
     """Fold left-nested sums into n-ary ``sum`` nodes and products into ``dot`` nodes, exactly.
 
@@ -214,7 +205,7 @@ def _merge_sums(graph: Graph, one: int) -> None:
     stays in the part computed once per batch).
     """
     nodes = graph.nodes
-    uses = _use_counts(graph)
+    uses = Counter([j for node in nodes for j in node.operands] + graph.outputs)
 
     def take_in(i: int, user: Node, ops: tuple[str, ...]) -> bool:
         """Mark node i absorbed into ``user`` if it is one of ``ops`` used only there."""

@@ -427,16 +427,11 @@ def schedule(graph: Graph, strategy: Strategy) -> Program:
 
     # Rows of the fixed buffer: parameters first (read and written as one array), in order
     # of first use so that a layer's weights are consecutive, then constants, then results.
-    first_use: dict[int, None] = {}
-    for members in ordered:
-        for i in members:
-            first_use.update((j, None) for j in nodes[i].operands)
-    first_use.update((j, None) for j in graph.outputs)
-    fixed_row: dict[int, int] = {}
+    used = [j for members in ordered for i in members for j in nodes[i].operands]
+    first_use = dict.fromkeys([*used, *graph.outputs])
     parameters = [j for j in first_use if nodes[j].op == PARAMETER]
     constants = [j for j in first_use if nodes[j].op == CONSTANT]
-    for j in [*parameters, *constants]:
-        fixed_row[j] = len(fixed_row)
+    fixed_row = {j: r for r, j in enumerate([*parameters, *constants])}
     varying_row = {j: node.index for j, node in enumerate(nodes) if node.op == PLACEHOLDER}
     n_placeholders = graph.n_placeholders
     copy_rows = {j: n_placeholders + r for r, j in enumerate(copied)}
