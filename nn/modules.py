@@ -16,7 +16,6 @@ gives bit-identical models.
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import random
 from collections.abc import Callable, Sequence
@@ -34,17 +33,10 @@ Inputs = Input | Sequence[Input]
 Seed = int | random.Random
 
 
-def _name_some(names: Sequence[str], total: int | None = None, limit: int = 5) -> str:
-    """The first ``limit`` names as a list, then "and N more" if ``total`` is larger."""
-    total = len(names) if total is None else total
-    shown = list(names[:limit])
-    listed = "[" + ", ".join(_brief(n) for n in shown) + "]"
-    return f"{listed} and {total - len(shown)} more" if total > len(shown) else listed
-
-
-def _count(n: int, noun: str) -> str:
-    """``n`` and the noun, plural unless n is 1: "1 parameter", "3 parameters"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _name_some(names: Sequence[str], limit: int = 5) -> str:
+    """The first ``limit`` names as a list, then "and N more" if there are more."""
+    listed = "[" + ", ".join(_brief(n) for n in names[:limit]) + "]"
+    return f"{listed} and {len(names) - limit} more" if len(names) > limit else listed
 
 
 def _linear(z: Value) -> Value:
@@ -78,9 +70,7 @@ def _check_activation(activation: object, who: str) -> str:
 def _rng(seed: object, who: str) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int or a random.Random, got {type(seed).__name__}")
-    return random.Random(int(seed))
+    return random.Random(integer(seed, who, "seed"))
 
 
 def _check_sizes(sizes: object, who: str) -> list[int]:
@@ -92,36 +82,31 @@ def _check_sizes(sizes: object, who: str) -> list[int]:
     return [integer(s, who, f"sizes[{i}]", 1) for i, s in enumerate(sizes)]
 
 
-def _layer_activations(
-    n: int, activation: object, output_activation: object, who: str = "MLP"
-) -> list[str]:
+def _layer_activations(n: int, activation: object, output_activation: object) -> list[str]:
     """One activation name per layer of an ``n``-layer MLP (see ``MLP``); every name is checked."""
+    output = "linear" if output_activation is None else output_activation
     if isinstance(activation, str):
         # Checked even when there is no hidden layer to use it: a typo must not pass
         # silently in a one-layer network and fail once a layer is added.
-        _check_activation(activation, who)
-        hidden = [activation] * (n - 1)
-        out = "linear" if output_activation is None else output_activation
-        names: list[object] = [*hidden, out]
+        _check_activation(activation, "MLP")
+        names: list[object] = [activation] * (n - 1) + [output]
     elif isinstance(activation, Sequence) and not isinstance(activation, bytes):
         names = list(activation)
-        if len(names) == n:
-            if output_activation is not None:
-                raise ValueError(
-                    f"{who}: activation lists all {n} layers, so output_activation must be left out"
-                )
-        elif len(names) == n - 1:
-            names.append("linear" if output_activation is None else output_activation)
-        else:
+        if len(names) == n - 1:
+            names.append(output)
+        elif len(names) != n:
             raise ValueError(
-                f"{who}: activation must list {n - 1} (hidden) or {n} (all) layers, "
-                f"got {len(names)}"
+                f"MLP: activation must list {n - 1} (hidden) or {n} (all) layers, got {len(names)}"
+            )
+        elif output_activation is not None:
+            raise ValueError(
+                f"MLP: activation lists all {n} layers, so output_activation must be left out"
             )
     else:
         raise TypeError(
-            f"{who}: activation must be a name or a list of names, got {type(activation).__name__}"
+            f"MLP: activation must be a name or a list of names, got {type(activation).__name__}"
         )
-    return [_check_activation(a, f"{who} layer {i + 1}") for i, a in enumerate(names)]
+    return [_check_activation(a, f"MLP layer {i + 1}") for i, a in enumerate(names)]
 
 
 def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
@@ -155,6 +140,21 @@ def _overrides(module: Module, method: str) -> bool:
     return getattr(type(module), method) is not getattr(Module, method)
 
 
+def _register(value: object) -> list[Value] | None:
+    """The leaves of an attribute that holds parameters, now marked ``is_parameter``.
+
+    That is a Value, or a list or tuple of nothing but Values; for anything else, None.
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    values = [item for item in items if isinstance(item, Value)]
+    if len(values) != len(items):
+        return None
+    leaves = [v for v in values if v.is_leaf]
+    for leaf in leaves:
+        leaf.is_parameter = True
+    return leaves
+
+
 def _discover(module: Module, seen: set[int]) -> dict[str, list[Value]]:
     """``module``'s parameters found in its public attributes, in definition order.
 
@@ -163,32 +163,28 @@ def _discover(module: Module, seen: set[int]) -> dict[str, list[Value]]:
     """
     seen.add(id(module))
     groups: dict[str, list[Value]] = {}
-    for attr, value in getattr(module, "__dict__", {}).items():
-        if not isinstance(attr, str) or attr.startswith("_"):
+    for attr, value in vars(module).items():
+        if attr.startswith("_"):
             continue
-        if isinstance(value, Value):
-            _add_leaves(groups, attr, [value], seen)
+        leaves = _register(value)
+        if leaves is not None:
+            _add_group(groups, attr, leaves, seen)
         elif isinstance(value, Module):
             _add_module(groups, attr, value, seen)
-        elif isinstance(value, (list, tuple)) and value:
-            if all(isinstance(v, Value) for v in value):
-                _add_leaves(groups, attr, list(value), seen)
-            elif all(isinstance(v, Module) for v in value):
-                for i, sub in enumerate(value):
-                    _add_module(groups, f"{attr} {i + 1}", sub, seen)
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, Module) for v in value):
+            for i, sub in enumerate(value):
+                _add_module(groups, f"{attr} {i + 1}", sub, seen)
     return groups
 
 
-def _add_leaves(
+def _add_group(
     groups: dict[str, list[Value]], name: str, values: list[Value], seen: set[int]
 ) -> None:
-    """Add the not-yet-seen leaves among ``values`` as group ``name``, marked as parameters."""
-    leaves = [v for v in values if v.is_leaf and id(v) not in seen]
-    for v in leaves:
-        seen.add(id(v))
-        v.is_parameter = True
-    if leaves:
-        groups[name] = leaves
+    """Add the Values not yet seen among ``values`` as group ``name``."""
+    fresh = [v for v in values if id(v) not in seen]
+    seen.update(id(v) for v in fresh)
+    if fresh:
+        groups[name] = fresh
 
 
 def _add_module(
@@ -197,18 +193,13 @@ def _add_module(
     """Add a sub-module's groups as ``prefix/name``, skipping what was already collected."""
     if id(module) in seen:
         return
-    if not (_overrides(module, "parameter_groups") or _overrides(module, "parameters")):
-        nested = _discover(module, seen)
-    else:
+    if _overrides(module, "parameter_groups") or _overrides(module, "parameters"):
         seen.add(id(module))
-        nested = {}
         for name, group in module.parameter_groups().items():
-            fresh = [p for p in group if id(p) not in seen]
-            seen.update(id(p) for p in fresh)
-            if fresh:
-                nested[name] = fresh
-    for name, group in nested.items():
-        groups[f"{prefix}/{name}"] = group
+            _add_group(groups, f"{prefix}/{name}", group, seen)
+    else:
+        for name, group in _discover(module, seen).items():
+            groups[f"{prefix}/{name}"] = group
 
 
 class Module:
@@ -227,12 +218,8 @@ class Module:
         """Set an attribute; leaf Values in a public attribute are marked as parameters."""
         # As torch.nn.Module registers parameters on assignment: a subclass that lists its own
         # parameters() still gets its weights drawn (and known) as parameters.
-        # The same rule as parameter discovery: a Value, or a list/tuple of nothing but Values.
-        items = value if isinstance(value, (list, tuple)) else (value,)
-        if not name.startswith("_") and all(isinstance(item, Value) for item in items):
-            for item in items:
-                if item.is_leaf:
-                    item.is_parameter = True
+        if not name.startswith("_"):
+            _register(value)
         object.__setattr__(self, name, value)
 
     def parameter_groups(self) -> dict[str, list[Value]]:
@@ -326,7 +313,8 @@ class Module:
         return to_torch(self)
 
     def __repr__(self) -> str:
-        return f"{self._architecture()} with {_count(len(self.parameters()), 'parameter')}"
+        n = len(self.parameters())
+        return f"{self._architecture()} with {n} parameter{'' if n == 1 else 's'}"
 
     def _architecture(self) -> str:
         """How to build the model, as code (the repr without the parameter count)."""
