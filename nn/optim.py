@@ -51,7 +51,9 @@ class Optimizer:
     A subclass defines ``_update(data, grad, lr) -> (new_data, new_state)`` on arrays; it
     reads its state from ``self.state`` (a dict of arrays, empty before the first step) and
     must not change its arguments: the base class commits the result only if it is finite
-    (the new data and every array of the new state).
+    (the new data and every array of the new state).  A subclass checks its own settings
+    before it calls ``Optimizer.__init__``, which marks the parameters as such last, so a
+    rejected call marks nothing.
     """
 
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
@@ -74,20 +76,14 @@ class Optimizer:
         self.lr = lr
         self.updates = 0
         self.state: dict[str, Array] = {}
-
-    def _mark_parameters(self) -> None:
-        # A Value handed to an optimizer is trainable: drawings style it as a parameter.
-        # Subclasses call this last, so a rejected call marks nothing.
-        for p in self.params:
+        for p in self.params:  # trainable: drawings style it as a parameter
             p.is_parameter = True
 
     def current_lr(self) -> float:
         """The learning rate the next ``step`` will use."""
-        name = type(self).__name__
         if callable(self.lr):
-            return real(
-                self.lr(self.updates), name, f"lr schedule at update {self.updates}", minimum=0
-            )
+            what = f"lr schedule at update {self.updates}"
+            return real(self.lr(self.updates), type(self).__name__, what, minimum=0)
         return float(self.lr)
 
     def step(self) -> None:
@@ -156,10 +152,9 @@ class SGD(Optimizer):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr)
         self.momentum = real(momentum, "SGD", "momentum", minimum=0)
         self.weight_decay = real(weight_decay, "SGD", "weight_decay", minimum=0)
-        self._mark_parameters()
+        super().__init__(params, lr)
 
     def _update(self, data: Array, grad: Array, lr: float) -> tuple[Array, dict[str, Array]]:
         """torch.optim.SGD's rule."""
@@ -197,12 +192,11 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr)
         name = type(self).__name__
         self.betas = _betas(betas, name)
         self.eps = real(eps, name, "eps", minimum=0)
         self.weight_decay = real(weight_decay, name, "weight_decay", minimum=0)
-        self._mark_parameters()
+        super().__init__(params, lr)
 
     def _update(self, data: Array, grad: Array, lr: float) -> tuple[Array, dict[str, Array]]:
         """torch.optim.Adam's single-tensor rule, in its order of operations."""
