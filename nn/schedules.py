@@ -30,6 +30,11 @@ class Schedule:
     def _rate(self, update: int) -> float:
         raise NotImplementedError(f"{type(self).__name__}: _rate is not implemented")
 
+    def __repr__(self) -> str:
+        # A schedule keeps exactly its constructor's arguments, in order.
+        settings = ", ".join(f"{name}={value}" for name, value in vars(self).items())
+        return f"{type(self).__name__}({settings})"
+
 
 class StepLR(Schedule):
     """``lr * gamma ** (update // step_size)``: times ``gamma`` every ``step_size`` updates."""
@@ -42,9 +47,6 @@ class StepLR(Schedule):
     def _rate(self, update: int) -> float:
         return self.lr * _power(self.gamma, update // self.step_size, "StepLR", update)
 
-    def __repr__(self) -> str:
-        return f"StepLR(lr={self.lr}, step_size={self.step_size}, gamma={self.gamma})"
-
 
 class ExponentialLR(Schedule):
     """``lr * gamma ** update``: times ``gamma`` after every update."""
@@ -55,9 +57,6 @@ class ExponentialLR(Schedule):
 
     def _rate(self, update: int) -> float:
         return self.lr * _power(self.gamma, update, "ExponentialLR", update)
-
-    def __repr__(self) -> str:
-        return f"ExponentialLR(lr={self.lr}, gamma={self.gamma})"
 
 
 class CosineAnnealingLR(Schedule):
@@ -76,9 +75,6 @@ class CosineAnnealingLR(Schedule):
     def _rate(self, update: int) -> float:
         cosine = math.cos(math.pi * update / self.T_max)
         return self.eta_min + (self.lr - self.eta_min) * (1 + cosine) / 2
-
-    def __repr__(self) -> str:
-        return f"CosineAnnealingLR(lr={self.lr}, T_max={self.T_max}, eta_min={self.eta_min})"
 
 
 class LinearLR(Schedule):
@@ -104,12 +100,6 @@ class LinearLR(Schedule):
         progress = min(self.total_iters, update)
         change = self.end_factor - self.start_factor
         return self.lr * (self.start_factor + change * progress / self.total_iters)
-
-    def __repr__(self) -> str:
-        return (
-            f"LinearLR(lr={self.lr}, start_factor={self.start_factor}, "
-            f"end_factor={self.end_factor}, total_iters={self.total_iters})"
-        )
 
 
 def _power(gamma: float, n: int, who: str, update: int) -> float:
