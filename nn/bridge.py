@@ -116,13 +116,10 @@ def from_torch(module: Any) -> MLP:
                 f"layer before it (module {linears[i - 1][0]}) gives {outputs} outputs"
             )
     model = MLP(len(layers[0][0]) - 1, [len(rows) for rows in layers], activation=activations)
-    model.load_state_dict(
-        {
-            f"layer {i + 1}/neuron {j + 1}": row
-            for i, rows in enumerate(layers)
-            for j, row in enumerate(rows)
-        }
-    )
+    # A row is one neuron's weights then its bias: the order of model.parameters().
+    numbers = [x for rows in layers for row in rows for x in row]
+    for p, x in zip(model.parameters(), numbers, strict=True):
+        p.data = x
     return model
 
 
