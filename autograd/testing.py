@@ -57,28 +57,21 @@ _EXTRA_BOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
 }
 
 
-def _value_op(prim: Primitive) -> Callable[..., Any]:
-    """How to apply ``prim`` to Values (and plain numbers, for constant operands)."""
-    if prim.name == "add":
-        return operator.add
-    if prim.name == "mul":
-        return operator.mul
-    if prim.name == "pow":
-        return operator.pow
-    if prim.name == "sum":
-        return lambda *xs: value_sum(xs)
-    if prim.name == "dot":
-        return lambda *xs: dot(xs[: len(xs) // 2], xs[len(xs) // 2 :])
-    if prim.name == "logsumexp":
-        return lambda *xs: logsumexp(xs)
-    if prim.name == "select":
-        return lambda index, *xs: select(index, xs)
-    method: Callable[..., Any] = getattr(Value, prim.name)  # unary: a method of that name
-    return method
-
+# How to apply the primitives that are not unary to Values (and plain numbers, for constant
+# operands).  A unary primitive is the Value method of the same name.
+_NOT_METHODS: dict[str, Callable[..., Any]] = {
+    "add": operator.add,
+    "mul": operator.mul,
+    "pow": operator.pow,
+    "sum": lambda *xs: value_sum(xs),
+    "dot": lambda *xs: dot(xs[: len(xs) // 2], xs[len(xs) // 2 :]),
+    "logsumexp": lambda *xs: logsumexp(xs),
+    "select": lambda index, *xs: select(index, xs),
+}
 
 VALUE_OPS: dict[str, Callable[..., Any]] = {
-    name: _value_op(prim) for name, prim in PRIMITIVES.items()
+    name: _NOT_METHODS[name] if name in _NOT_METHODS else getattr(Value, name)
+    for name in PRIMITIVES
 }
 """Each primitive's name mapped to a function applying it to Values (``Expression.__call__``)."""
 
@@ -257,13 +250,7 @@ def _draw_node(
             else:
                 operands.append(draw(st.sampled_from(candidates)))  # any: shares nodes
 
-    def value_of(i: int) -> float:
-        return new_nodes[-i - 1].constant if i < 0 else values[i]
-
-    def slope_of(i: int) -> float:
-        return 0.0 if i < 0 else slopes[i]
-
-    args = [value_of(i) for i in operands]
+    args = [new_nodes[-i - 1].constant if i < 0 else values[i] for i in operands]
     try:
         out = prim.forward(*args)
         local = prim.partials(out, *args)
@@ -271,7 +258,8 @@ def _draw_node(
         return
     if not (math.isfinite(out) and abs(out) <= MAX_MAGNITUDE) or any(d is None for d in local):
         return
-    slope = math.fsum(abs(d) * slope_of(i) for d, i in zip(local, operands))
+    operand_slopes = [0.0 if i < 0 else slopes[i] for i in operands]  # a constant's is 0
+    slope = math.fsum(abs(d) * s for d, s in zip(local, operand_slopes))
     if not slope <= MAX_SLOPE:
         return
 
