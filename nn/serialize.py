@@ -78,13 +78,10 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ValueError(f"load: {path} is not a UTF-8 text file (corrupt?): {error}") from None
     try:
         document = json.loads(text)
-    except RecursionError:
+    except (RecursionError, ValueError) as error:  # ValueError: bad JSON, or too many digits
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
         raise ValueError(
-            f"load: {path} is not valid JSON (truncated or corrupt?): it is nested too deeply"
-        ) from None
-    except ValueError as error:  # JSONDecodeError, or an integer with too many digits
-        raise ValueError(
-            f"load: {path} is not valid JSON (truncated or corrupt?): {error}"
+            f"load: {path} is not valid JSON (truncated or corrupt?): {reason}"
         ) from None
     return from_document(document, path)
 
