@@ -56,6 +56,8 @@ class Optimizer:
     rejected call marks nothing.
     """
 
+    _settings: tuple[str, ...] = ()  # a subclass's own settings, which the repr shows after lr
+
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
         name = type(self).__name__
         self.params = list(params)
@@ -135,6 +137,10 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
+    def __repr__(self) -> str:
+        settings = "".join(f", {name}={getattr(self, name)!r}" for name in self._settings)
+        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr!r}{settings})"
+
 
 class SGD(Optimizer):
     """Gradient descent on ``params``: for each p, with g = p.grad + weight_decay * p,
@@ -144,6 +150,8 @@ class SGD(Optimizer):
     nesterov False.  ``lr`` is a number or a callable of the update count (0, 1, 2, ...).
     Every parameter must be a leaf Value; ``SGD`` marks each ``is_parameter = True``.
     """
+
+    _settings = ("momentum", "weight_decay")
 
     def __init__(
         self,
@@ -165,12 +173,6 @@ class SGD(Optimizer):
         buffer = g if previous is None else self.momentum * previous + g
         return data - lr * buffer, {"momentum_buffer": buffer}
 
-    def __repr__(self) -> str:
-        return (
-            f"SGD({len(self.params)} parameters, lr={self.lr!r}, momentum={self.momentum}, "
-            f"weight_decay={self.weight_decay})"
-        )
-
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba), as torch.optim.Adam: per parameter, with t the update (from 1),
@@ -182,6 +184,7 @@ class Adam(Optimizer):
     ``betas`` are two numbers in [0, 1); ``lr``, ``eps`` and ``weight_decay`` are >= 0.
     """
 
+    _settings = ("betas", "eps", "weight_decay")
     _decoupled_weight_decay = False
 
     def __init__(
@@ -216,12 +219,6 @@ class Adam(Optimizer):
         # ** 0.5, not math.sqrt: torch's expression, which may round differently.
         denominator = np.sqrt(v) / (1 - beta2**t) ** 0.5 + self.eps
         return data + (-step_size * m) / denominator, {"exp_avg": m, "exp_avg_sq": v}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr!r}, "
-            f"betas={self.betas}, eps={self.eps}, weight_decay={self.weight_decay})"
-        )
 
 
 class AdamW(Adam):
