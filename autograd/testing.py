@@ -51,7 +51,7 @@ CONSTANT_RANGE = (-3.0, 3.0)
 _INFIX = {name: prim.symbol for name, prim in PRIMITIVES.items() if prim.symbol}  # + * **
 _PAIRED = frozenset({"dot"})  # operands are ws then xs, of equal length
 _INDEXED = frozenset({"select"})  # the first operand is an index: a whole-number constant
-_LISTED = frozenset({"logsumexp", "select"})  # written name([...]) (select(i, [...]))
+_LISTED = frozenset({"logsumexp", "select"})  # written name([...]), or select(i, [...])
 _EXTRA_BOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
     "pow": ((0.1, 10.0), (-3.0, 3.0)),  # base > 0.1, moderate exponent
 }
@@ -130,10 +130,10 @@ class Expression:
                 half = len(parts) // 2
                 ws, xs = ", ".join(parts[:half]), ", ".join(parts[half:])
                 texts.append(f"{node.op}([{ws}], [{xs}])")
+            elif node.op in _INDEXED:
+                texts.append(f"{node.op}({int(float(parts[0]))}, [{', '.join(parts[1:])}])")
             elif node.op in _LISTED:
-                index = f"{int(float(parts[0]))}, " if node.op in _INDEXED else ""
-                listed = ", ".join(parts[1:] if node.op in _INDEXED else parts)
-                texts.append(f"{node.op}({index}[{listed}])")
+                texts.append(f"{node.op}([{', '.join(parts)}])")
             else:
                 texts.append(f"{node.op}({', '.join(parts)})")
         return texts[-1]
@@ -159,8 +159,7 @@ def expressions(
 ) -> st.SearchStrategy[Expression]:
     """Random expression DAGs over ``autograd.PRIMITIVES`` (or ``ops``), safe for gradcheck."""
     names = list(PRIMITIVES) if ops is None else list(ops)
-    unknown = [n for n in names if n not in PRIMITIVES]
-    if unknown or not names:
+    if not names or any(n not in PRIMITIVES for n in names):
         raise ValueError(f"expressions: ops must be names from autograd.PRIMITIVES, got {names}")
     if max_inputs < 1 or max_ops < 1:
         raise ValueError("expressions: max_inputs and max_ops must be >= 1")
