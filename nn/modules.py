@@ -141,10 +141,8 @@ def _overrides(module: Module, method: str) -> bool:
 
 
 def _register(value: object) -> list[Value] | None:
-    """The leaves of an attribute that holds parameters, now marked ``is_parameter``.
-
-    That is a Value, or a list or tuple of nothing but Values; for anything else, None.
-    """
+    """The leaves of a parameter attribute (a Value, or a list or tuple of nothing but Values),
+    now marked ``is_parameter``; None for an attribute of any other kind."""
     items = value if isinstance(value, (list, tuple)) else [value]
     values = [item for item in items if isinstance(item, Value)]
     if len(values) != len(items):
