@@ -125,13 +125,9 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
     for i, item in enumerate(items):
         if isinstance(item, Value):
             values.append(item)
-        elif is_real(item):
-            # A labelled leaf rather than an anonymous constant, so drawings show x1, x2, ...
-            values.append(Value(real(item, who, f"input {i + 1}", finite=False), label=f"x{i + 1}"))
-        else:
-            raise TypeError(
-                f"{who}: input {i + 1} must be a number or a Value, got {type(item).__name__}"
-            )
+        else:  # a labelled leaf rather than an anonymous constant, so drawings show x1, x2, ...
+            x = real(item, who, f"input {i + 1}", finite=False, expected="a number or a Value")
+            values.append(Value(x, label=f"x{i + 1}"))
     return values
 
 
