@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 from .engine import Value, dot, logsumexp, select
 from .engine import sum as value_sum
-from .primitives import PRIMITIVES, Primitive
+from .primitives import PRIMITIVES, Primitive, Undefined
 
 __all__ = ["Expression", "VALUE_OPS", "expressions", "finite_floats"]
 
@@ -255,7 +255,7 @@ def _draw_node(
         local = prim.partials(out, *args)
     except (ValueError, ZeroDivisionError, OverflowError):
         return
-    if not (math.isfinite(out) and abs(out) <= MAX_MAGNITUDE) or any(d is None for d in local):
+    if any(isinstance(d, Undefined) for d in local) or not abs(out) <= MAX_MAGNITUDE:
         return
     operand_slopes = [0.0 if i < 0 else slopes[i] for i in operands]  # a constant's is 0
     slope = math.fsum(abs(d) * s for d, s in zip(local, operand_slopes))
@@ -263,10 +263,9 @@ def _draw_node(
         return
 
     first_new = len(nodes)
-    for node in new_nodes:
-        nodes.append(node)
-        values.append(node.constant)
-        slopes.append(0.0)
+    nodes += new_nodes
+    values += [node.constant for node in new_nodes]
+    slopes += [0.0] * len(new_nodes)
     resolved = tuple(first_new - i - 1 if i < 0 else i for i in operands)
     nodes.append(_Node(prim.name, resolved))
     values.append(out)
