@@ -83,23 +83,20 @@ def from_torch(module: Any) -> MLP:
         raise TypeError(f"from_torch: expected a torch.nn.Sequential, got {type(module).__name__}")
     by_module = {getattr(torch.nn, name): ours for ours, name in TORCH_ACTIVATIONS.items()}
     linears: list[tuple[str, Any]] = []
-    activations: list[str] = []
-    activated = False  # whether the last Linear already has its activation
+    activations: list[str] = []  # one per Linear, "linear" until an activation follows it
     for name, layer in _flatten(module, torch):
         kind = type(layer)
         if kind is torch.nn.Linear:
             linears.append((name, layer))
             activations.append("linear")
-            activated = False
         elif kind in by_module:
-            if not linears or activated:
+            if not linears or activations[-1] != "linear":
                 follows = "the input" if not linears else "another activation"
                 raise ValueError(
                     f"from_torch: module {name} ({brief(layer)}) follows {follows}; an "
                     "activation must follow a Linear layer"
                 )
             activations[-1] = by_module[kind]
-            activated = True
         elif kind is not torch.nn.Identity:
             raise ValueError(
                 f"from_torch: module {name} ({brief(layer)}) is not supported; "
