@@ -16,6 +16,7 @@ gives bit-identical models.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import random
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from typing import Any
 
 from autograd import Value, dot
 from autograd.checks import brief as _brief
-from autograd.checks import integer, is_real, real
+from autograd.checks import integer, is_bool, is_real, real
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -70,7 +71,12 @@ def _check_activation(activation: object, who: str) -> str:
 def _rng(seed: object, who: str) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
-    return random.Random(integer(seed, who, "seed"))
+    if is_bool(seed) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{who}: seed must be an int or a random.Random, "
+            f"got {type(seed).__name__} {_brief(seed)}"
+        )
+    return random.Random(int(seed))
 
 
 def _check_sizes(sizes: object, who: str) -> list[int]:

@@ -176,7 +176,7 @@ def test_activation_must_be_a_name() -> None:
         (lambda: MLP(2, []), ValueError, "at least one layer"),
         (lambda: MLP(2, [4, 0]), ValueError, r"sizes\[1\] must be >= 1"),
         (lambda: MLP(2, 4), TypeError, "sizes must be a list"),
-        (lambda: MLP(2, [4], seed="x"), TypeError, "seed must be an int"),
+        (lambda: MLP(2, [4], seed="x"), TypeError, "seed must be an int or a random.Random"),
     ],
 )
 def test_bad_construction(make: object, error: type[Exception], message: str) -> None:
