@@ -83,6 +83,18 @@ def _compare(ours: Any, theirs: Any, activations: list[str]) -> None:
         assert b == pytest.approx(tb, rel=grad_rel, abs=1e-12), f"layer {layer + 1} bias"
 
 
+
+def _assert_same_as_torch(
+    torch: ModuleType, model: MLP, sequential: Any, xs: Any, targets: Any, activations: list[str]
+) -> None:
+    """Our model and the Sequential agree on outputs, loss and every gradient."""
+    ours, our_loss = _our_loss_and_gradients(model, xs, targets)
+    theirs, their_loss = _torch_loss_and_gradients(torch, sequential, xs, targets)
+    for row, trow in zip(ours, theirs):
+        assert row == pytest.approx(trow, **TOLERANCE)
+    assert our_loss == pytest.approx(their_loss, **TOLERANCE)
+    _compare(_our_gradients(model), _torch_gradients(torch, sequential), activations)
+
 # --- to_torch ------------------------------------------------------------------------------
 
 
@@ -93,12 +105,7 @@ def test_to_torch_gives_the_same_outputs_and_gradients(
     model = MLP(3, [6, 5, 2], activation=activations, seed=7)
     sequential = model.to_torch()
     xs, targets = _inputs(16, 3, seed=1), _inputs(16, 2, seed=2)
-    ours, our_loss = _our_loss_and_gradients(model, xs, targets)
-    theirs, their_loss = _torch_loss_and_gradients(torch, sequential, xs, targets)
-    for row, trow in zip(ours, theirs):
-        assert row == pytest.approx(trow, **TOLERANCE)
-    assert our_loss == pytest.approx(their_loss, **TOLERANCE)
-    _compare(_our_gradients(model), _torch_gradients(torch, sequential), activations)
+    _assert_same_as_torch(torch, model, sequential, xs, targets, activations)
 
 
 def test_to_torch_builds_linear_layers_and_activation_modules(torch: ModuleType) -> None:
@@ -180,12 +187,7 @@ def test_from_torch_gives_the_same_outputs_and_gradients(
     model = from_torch(sequential)
     assert model.nin == 4 and model.sizes == [7, 5, 3] and model.activations == activations
     xs, targets = _inputs(16, 4, seed=3), _inputs(16, 3, seed=4)
-    ours, our_loss = _our_loss_and_gradients(model, xs, targets)
-    theirs, their_loss = _torch_loss_and_gradients(torch, sequential, xs, targets)
-    for row, trow in zip(ours, theirs):
-        assert row == pytest.approx(trow, **TOLERANCE)
-    assert our_loss == pytest.approx(their_loss, **TOLERANCE)
-    _compare(_our_gradients(model), _torch_gradients(torch, sequential), activations)
+    _assert_same_as_torch(torch, model, sequential, xs, targets, activations)
 
 
 def test_round_trips_keep_every_bit(torch: ModuleType) -> None:

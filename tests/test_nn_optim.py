@@ -209,21 +209,6 @@ def test_a_non_finite_step_is_refused_and_changes_nothing() -> None:
         opt.step()
 
 
-def test_step_arrays_is_the_rule_of_step() -> None:
-    np = pytest.importorskip("numpy")
-    values = [Value(x) for x in START]
-    eager = SGD(values, lr=0.1, momentum=0.5, weight_decay=0.01)
-    arrays = SGD([Value(x) for x in START], lr=0.1, momentum=0.5, weight_decay=0.01)
-    data = np.array(START)
-    for k in range(3):
-        grads = [0.5 * k - x for x in START]
-        for v, g in zip(values, grads):
-            v.grad = g
-        eager.step()
-        arrays.step_arrays(data, np.array(grads))
-        assert [v.data for v in values] == data.tolist()  # the same bits
-
-
 # --- Adam and AdamW -------------------------------------------------------------------------
 
 ADAM_CASES = [
@@ -404,7 +389,15 @@ def test_adam_with_zero_eps_and_zero_gradient_is_refused_not_nan() -> None:
     assert p.data == 1.0
 
 
-@pytest.mark.parametrize("make", OPTIMIZERS)
+@pytest.mark.parametrize(
+    "make",
+    [
+        *OPTIMIZERS,
+        pytest.param(
+            lambda ps: SGD(ps, lr=0.1, momentum=0.5, weight_decay=0.01), id="SGD-weight-decay"
+        ),
+    ],
+)
 def test_step_arrays_is_the_rule_of_step_for_every_optimizer(make: Any) -> None:
     np = pytest.importorskip("numpy")
     values = [Value(x) for x in START]
