@@ -38,7 +38,7 @@ def torch() -> ModuleType:
     return torch
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def graphviz_dot() -> str:
     """The path of Graphviz's ``dot`` program, which rendering SVG, PNG and PDF needs."""
     path = shutil.which("dot")

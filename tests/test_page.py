@@ -11,7 +11,6 @@ import importlib.util
 import io
 import itertools
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -23,38 +22,28 @@ import pytest
 
 pytest.importorskip("matplotlib")  # the deep demo plots
 
+from conftest import missing
+
 import nn
 from autograd import Value, topological_order
 from demos import backprop, deep, page
 from demos.__main__ import main
 from nn.losses import cross_entropy
 
-UNDER_CI = bool(os.environ.get("CI"))
 QUICK_SNAPSHOTS = 6
 
 
-def missing(what: str) -> None:
-    """Skip for want of ``what``; under CI, where .ci/run installs it, fail instead."""
-    if UNDER_CI:
-        pytest.fail(f"{what} is missing, and CI must have it")
-    pytest.skip(f"{what} is not installed")
-
-
+# The page's graphs are drawn by Graphviz's dot (the graphviz_dot fixture of conftest.py).
 @pytest.fixture(scope="module")
-def dot() -> None:
-    """Graphviz's dot program, which draws the page's graphs."""
-    if shutil.which("dot") is None:
-        missing("Graphviz's dot program")
-
-
-@pytest.fixture(scope="module")
-def deep_run(tmp_path_factory: pytest.TempPathFactory, dot: None) -> deep.DeepResult:
+def deep_run(tmp_path_factory: pytest.TempPathFactory, graphviz_dot: str) -> deep.DeepResult:
     out = tmp_path_factory.mktemp("deep")
     return deep.run(out, quick=True, html=True, snapshots=QUICK_SNAPSHOTS)
 
 
 @pytest.fixture(scope="module")
-def backprop_run(tmp_path_factory: pytest.TempPathFactory, dot: None) -> backprop.BackpropResult:
+def backprop_run(
+    tmp_path_factory: pytest.TempPathFactory, graphviz_dot: str
+) -> backprop.BackpropResult:
     return backprop.run(tmp_path_factory.mktemp("backprop"), html=True, snapshots=9)
 
 
@@ -290,7 +279,7 @@ def test_the_backprop_page_loss_is_the_mean_squared_error(
 # --- the size cap and the options ---------------------------------------------------------
 
 
-@pytest.mark.usefixtures("dot")
+@pytest.mark.usefixtures("graphviz_dot")
 def test_past_the_size_cap_fewer_snapshots_are_kept(tmp_path: Path) -> None:
     full = backprop.run(tmp_path / "full", html=True).page
     assert full is not None and full.snapshots == full.recorded == page.DEFAULT_SNAPSHOTS
@@ -305,7 +294,7 @@ def test_past_the_size_cap_fewer_snapshots_are_kept(tmp_path: Path) -> None:
     assert "did not fit the size cap" in page.describe(small)
 
 
-@pytest.mark.usefixtures("dot")
+@pytest.mark.usefixtures("graphviz_dot")
 def test_a_cap_too_small_for_two_snapshots_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -316,7 +305,7 @@ def test_a_cap_too_small_for_two_snapshots_is_a_clear_error(
     assert "raise the cap (--max-html-mb)" in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.usefixtures("dot")
+@pytest.mark.usefixtures("graphviz_dot")
 def test_the_command_line_writes_the_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
